@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what the sandbox and the tests need on a fresh Debian machine, once:
+# Debian packages (dcmtk for dcmdump, python3-pydicom for real DICOM files, awscli for the
+# operators' commands) and the pinned Node tools (CDK CLI, emulators, checkers).
+# Safe to run again: it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v dcmdump >/dev/null 2>&1 || need_apt+=(dcmtk)
+[ -d /usr/lib/python3/dist-packages/pydicom/data/test_files ] || need_apt+=(python3-pydicom)
+[ -x /usr/bin/aws ] || need_apt+=(awscli)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "prerequisites: installing Debian packages: ${need_apt[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -x node_modules/.bin/cdk ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "prerequisites: installing Node tools (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
