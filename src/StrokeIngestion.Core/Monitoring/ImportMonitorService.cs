@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using StrokeIngestion.Core.Domain;
 using StrokeIngestion.Core.Errors;
@@ -330,7 +331,7 @@ public sealed class ImportMonitorService
             ? null
             : ImportOutputLocation.ResolveFolderKey(job.OutputS3Uri, _objects.BucketName, job.DatastoreId, job.JobId);
 
-    private static bool TryParseManifestOf(ImportJob job, string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ImportManifest? manifest) =>
+    private static bool TryParseManifestOf(ImportJob job, string text, [NotNullWhen(true)] out ImportManifest? manifest) =>
         ImportManifest.TryParse(text, out manifest)
         && (manifest.JobId is null || string.Equals(manifest.JobId, job.JobId, StringComparison.Ordinal));
 

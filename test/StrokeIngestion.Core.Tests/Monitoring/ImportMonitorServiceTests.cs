@@ -2,6 +2,7 @@ using Moq;
 using StrokeIngestion.Core.Domain;
 using StrokeIngestion.Core.Errors;
 using StrokeIngestion.Core.Monitoring;
+using StrokeIngestion.Core.Observability;
 using StrokeIngestion.Core.Ports;
 using StrokeIngestion.Core.Tests.Monitoring.Support;
 
@@ -596,7 +597,7 @@ public sealed class ImportMonitorServiceTests
                 throw new ArgumentOutOfRangeException(nameof(port), port, "Unknown port.");
         }
 
-        return new ImportMonitorService(imports.Object, objects.Object, studies.Object, TimeProvider.System, new Observability.StructuredLog(TextWriter.Null, TimeProvider.System));
+        return new ImportMonitorService(imports.Object, objects.Object, studies.Object, TimeProvider.System, new StructuredLog(TextWriter.Null, TimeProvider.System));
     }
 
     private static Mock<IImportService> CompletedJob()
