@@ -91,9 +91,11 @@ internal sealed class SdkErrorTranslator
     {
         var status = (int)error.StatusCode;
 
-        // The SDK's typed exceptions built without a response (and some proxies) carry no code.
+        // A modeled exception built without a response carries no code but names it in its
+        // type; the service base types (AmazonS3Exception, …) name nothing, so say the status.
+        var typeName = error.GetType().Name;
         var code = !string.IsNullOrEmpty(error.ErrorCode) ? error.ErrorCode
-            : error.GetType() != typeof(AmazonServiceException) ? error.GetType().Name
+            : !typeName.StartsWith("Amazon", StringComparison.Ordinal) ? typeName
             : $"Http{status}";
         var message = $"{_serviceName} {operation} failed: {code} (HTTP {status}).";
 

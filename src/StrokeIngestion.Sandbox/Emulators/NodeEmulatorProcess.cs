@@ -8,7 +8,8 @@ namespace StrokeIngestion.Sandbox.Emulators;
 /// <summary>
 /// One local AWS emulator from the repository's node_modules (s3rver for S3, dynalite for
 /// DynamoDB), listening on 127.0.0.1 only. Disposing kills the process tree and removes the
-/// emulator's data directory.
+/// emulator's data directory; if this process dies first, the emulator sees its stdin close
+/// and ends itself (<c>exit-with-parent.cjs</c>).
 /// </summary>
 internal sealed class NodeEmulatorProcess : IAsyncDisposable
 {
@@ -49,6 +50,12 @@ internal sealed class NodeEmulatorProcess : IAsyncDisposable
     /// <summary>Base URL to give SDK clients as their service URL.</summary>
     public Uri Endpoint { get; }
 
+    /// <summary>Where the emulator keeps its data (removed on dispose); null for an in-memory store.</summary>
+    public string? DataDirectory => _dataDirectory;
+
+    /// <summary>The operating system's id of the emulator process.</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>
     /// Starts s3rver with a fresh data directory, preloading <c>s3rver-compat.cjs</c> (see there)
     /// and OpenSSL's legacy provider: s3rver builds ListObjectsV2 continuation tokens with DES,
@@ -60,17 +67,11 @@ internal sealed class NodeEmulatorProcess : IAsyncDisposable
     public static Task<NodeEmulatorProcess> StartS3Async(string? repositoryRoot, int? port, CancellationToken cancellationToken)
     {
         var root = repositoryRoot ?? FindRepositoryRoot(AppContext.BaseDirectory);
-        var compat = Path.Combine(root, "src", "StrokeIngestion.Sandbox", "Emulators", "s3rver-compat.cjs");
-        if (!File.Exists(compat))
-        {
-            throw new FileNotFoundException($"'{compat}' is missing.", compat);
-        }
-
         var spec = new LaunchSpec(
             "s3rver",
             CreateDataDirectory: true,
             (p, dataDirectory) => ["--address", "127.0.0.1", "--port", p, "--directory", dataDirectory ?? string.Empty, "--silent", "--no-vhost-buckets"],
-            NodeOptions: $"--openssl-legacy-provider --require \"{compat}\"",
+            NodeOptions: $"--openssl-legacy-provider {Preload(root, "s3rver-compat.cjs")}",
             ListeningMarker: "S3rver listening");
         return StartAsync(spec, root, port, cancellationToken);
     }
@@ -79,13 +80,14 @@ internal sealed class NodeEmulatorProcess : IAsyncDisposable
     /// <inheritdoc cref="StartS3Async" path="/param"/>
     public static Task<NodeEmulatorProcess> StartDynamoDbAsync(string? repositoryRoot, int? port, CancellationToken cancellationToken)
     {
+        var root = repositoryRoot ?? FindRepositoryRoot(AppContext.BaseDirectory);
         var spec = new LaunchSpec(
             "dynalite",
             CreateDataDirectory: false,
             (p, _) => ["--host", "127.0.0.1", "--port", p, "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"],
-            NodeOptions: null,
+            NodeOptions: string.Empty,
             ListeningMarker: "Dynalite listening");
-        return StartAsync(spec, repositoryRoot ?? FindRepositoryRoot(AppContext.BaseDirectory), port, cancellationToken);
+        return StartAsync(spec, root, port, cancellationToken);
     }
 
     /// <summary>The folder holding StrokeIngestion.sln, searched upwards from <paramref name="start"/>.</summary>
@@ -190,6 +192,8 @@ internal sealed class NodeEmulatorProcess : IAsyncDisposable
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+
+            // Kept open, never written: exit-with-parent.cjs ends the emulator when it closes.
             RedirectStandardInput = true,
         };
         foreach (var argument in spec.Arguments(port.ToString(CultureInfo.InvariantCulture), dataDirectory))
@@ -197,11 +201,9 @@ internal sealed class NodeEmulatorProcess : IAsyncDisposable
             startInfo.ArgumentList.Add(argument);
         }
 
-        if (spec.NodeOptions is not null)
-        {
-            var inherited = Environment.GetEnvironmentVariable("NODE_OPTIONS");
-            startInfo.Environment["NODE_OPTIONS"] = string.IsNullOrWhiteSpace(inherited) ? spec.NodeOptions : inherited + " " + spec.NodeOptions;
-        }
+        var nodeOptions = $"{Preload(root, "exit-with-parent.cjs")} {spec.NodeOptions}".Trim();
+        var inherited = Environment.GetEnvironmentVariable("NODE_OPTIONS");
+        startInfo.Environment["NODE_OPTIONS"] = string.IsNullOrWhiteSpace(inherited) ? nodeOptions : inherited + " " + nodeOptions;
 
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         var emulator = new NodeEmulatorProcess(spec.Name, process, port, dataDirectory, spec.ListeningMarker);
@@ -307,6 +309,15 @@ internal sealed class NodeEmulatorProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>A <c>--require</c> option for one of the scripts beside this class in the repository.</summary>
+    private static string Preload(string root, string script)
+    {
+        var path = Path.Combine(root, "src", "StrokeIngestion.Sandbox", "Emulators", script);
+        return File.Exists(path)
+            ? $"--require \"{path}\""
+            : throw new FileNotFoundException($"'{path}' is missing.", path);
+    }
+
     private static int FindFreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -318,7 +329,7 @@ internal sealed class NodeEmulatorProcess : IAsyncDisposable
         string Name,
         bool CreateDataDirectory,
         Func<string, string?, string[]> Arguments,
-        string? NodeOptions,
+        string NodeOptions,
         string ListeningMarker);
 
     private sealed class EmulatorExitedException(string message) : InvalidOperationException(message);

@@ -16,7 +16,7 @@ internal sealed class DynamoDbStudyStore : IStudyStore
     /// <summary>DynamoDB's limit on the operands of one IN comparison.</summary>
     internal const int MaxExpectedStatuses = 100;
 
-    internal static readonly SdkErrorTranslator Errors = new(
+    internal static readonly SdkErrorTranslator ErrorTranslator = new(
         Dependency.DynamoDb,
         "DynamoDB",
         throttlingStatuses: [],
@@ -57,7 +57,7 @@ internal sealed class DynamoDbStudyStore : IStudyStore
         }
         catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
         {
-            throw Errors.Translate("PutItem", error);
+            throw ErrorTranslator.Translate("PutItem", error);
         }
     }
 
@@ -73,7 +73,7 @@ internal sealed class DynamoDbStudyStore : IStudyStore
         }
         catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
         {
-            throw Errors.Translate("GetItem", error);
+            throw ErrorTranslator.Translate("GetItem", error);
         }
 
         // SDK v4 answers a missing key with Item == null; an empty map means the same.
@@ -102,7 +102,7 @@ internal sealed class DynamoDbStudyStore : IStudyStore
         }
         catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
         {
-            throw Errors.Translate("UpdateItem", error);
+            throw ErrorTranslator.Translate("UpdateItem", error);
         }
     }
 

@@ -23,7 +23,7 @@ internal sealed class S3ObjectStore : IObjectStore
     /// </summary>
     internal const long MaxTextBytes = 16 * 1024 * 1024;
 
-    internal static readonly SdkErrorTranslator Errors = new(
+    internal static readonly SdkErrorTranslator ErrorTranslator = new(
         Dependency.S3,
         "S3",
         throttlingStatuses: [503],
@@ -69,7 +69,7 @@ internal sealed class S3ObjectStore : IObjectStore
         }
         catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
         {
-            throw Errors.Translate("HeadObject", error);
+            throw ErrorTranslator.Translate("HeadObject", error);
         }
     }
 
@@ -117,7 +117,7 @@ internal sealed class S3ObjectStore : IObjectStore
         }
         catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
         {
-            throw Errors.Translate("ListObjectsV2", error);
+            throw ErrorTranslator.Translate("ListObjectsV2", error);
         }
 
         return objects;
@@ -160,7 +160,7 @@ internal sealed class S3ObjectStore : IObjectStore
         }
         catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
         {
-            throw Errors.Translate("GetObject", error);
+            throw ErrorTranslator.Translate("GetObject", error);
         }
     }
 
@@ -192,7 +192,7 @@ internal sealed class S3ObjectStore : IObjectStore
         }
         catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
         {
-            throw Errors.Translate("CopyObject", error);
+            throw ErrorTranslator.Translate("CopyObject", error);
         }
     }
 
@@ -218,7 +218,7 @@ internal sealed class S3ObjectStore : IObjectStore
         }
         catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
         {
-            throw Errors.Translate("GetObject", error);
+            throw ErrorTranslator.Translate("GetObject", error);
         }
     }
 
