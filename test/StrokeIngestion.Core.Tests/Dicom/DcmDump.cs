@@ -81,13 +81,20 @@ internal static partial class DcmDump
             var match = TopLevelLine().Match(line);
             if (match.Success)
             {
-                var value = match.Groups["value"].Success ? match.Groups["value"].Value : null;
-                topLevel[match.Groups["name"].Value] = Normalize(value, trimLeading: match.Groups["vr"].Value == "CS");
+                var name = match.Groups["name"].Value;
+                var value = match.Groups["value"].Success ? match.Groups["value"].Value
+                    : match.Groups["hex"].Success ? FromHex(match.Groups["hex"].Value)
+                    : null;
+                topLevel[name] = Normalize(value, trimLeading: match.Groups["vr"].Value == "CS" || name == "Modality");
             }
         }
 
         return new DcmDumpResult(process.ExitCode, topLevel, diagnostics);
     }
+
+    /// <summary>Values of VR UN print as hex bytes (<c>69\64\31</c>).</summary>
+    private static string FromHex(string hex) =>
+        Encoding.Latin1.GetString(Convert.FromHexString(hex.Replace("\\", string.Empty, StringComparison.Ordinal)));
 
     /// <summary>The reader's padding rules, applied to dcmdump's text so both sides compare alike.</summary>
     private static string? Normalize(string? value, bool trimLeading)
@@ -107,7 +114,7 @@ internal static partial class DcmDump
     }
 
     // A top-level line starts with the tag and a space; nested ones continue with ".(".
-    [GeneratedRegex(@"^\([0-9a-f]{4},[0-9a-f]{4}\) (?<vr>[A-Z?]{2}) (?:\[(?<value>.*)\]|\(no value available\))\s+#\s*\d+,\s*\d+ (?<name>\w+)$")]
+    [GeneratedRegex(@"^\([0-9a-f]{4},[0-9a-f]{4}\) (?<vr>[A-Z?]{2}) (?:\[(?<value>.*)\]|(?<hex>[0-9a-f]{2}(?:\\[0-9a-f]{2})*)|\(no value available\))\s+#\s*\d+,\s*\d+ (?<name>\w+)$")]
     private static partial Regex TopLevelLine();
 }
 
