@@ -125,11 +125,13 @@ internal sealed class HealthImagingHarness : IAsyncDisposable
 
     public static readonly DateTimeOffset Start = new(2026, 11, 25, 10, 0, 0, 250, TimeSpan.Zero);
 
-    private HealthImagingHarness(HealthImagingEmulator emulator, FakeTimeProvider time, InMemoryImportStorage storage, HttpClient client)
+    private readonly InMemoryImportStorage? _inMemory;
+
+    private HealthImagingHarness(HealthImagingEmulator emulator, FakeTimeProvider time, InMemoryImportStorage? inMemory, HttpClient client)
     {
         Emulator = emulator;
         Time = time;
-        Storage = storage;
+        _inMemory = inMemory;
         Client = client;
     }
 
@@ -137,26 +139,30 @@ internal sealed class HealthImagingHarness : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
-    public InMemoryImportStorage Storage { get; }
+    /// <summary>The in-memory S3, unless the harness was started on other storage.</summary>
+    public InMemoryImportStorage Storage => _inMemory ?? throw new InvalidOperationException("This harness runs on real S3.");
 
     public HttpClient Client { get; }
 
     public static string Authorization(string service = "medical-imaging", string region = "us-east-1") =>
         $"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261125/{region}/{service}/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature={new string('a', 64)}";
 
-    public static async Task<HealthImagingHarness> StartAsync(HealthImagingEmulatorOptions? options = null, TimeProvider? realTime = null)
+    public static async Task<HealthImagingHarness> StartAsync(
+        HealthImagingEmulatorOptions? options = null,
+        TimeProvider? realTime = null,
+        IImportObjectStorage? storage = null)
     {
         var time = new FakeTimeProvider(Start);
-        var storage = new InMemoryImportStorage();
-        storage.CreateBucket(Bucket);
+        var inMemory = storage is null ? new InMemoryImportStorage() : null;
+        inMemory?.CreateBucket(Bucket);
         var emulator = new HealthImagingEmulator(
             options ?? new HealthImagingEmulatorOptions { DatastoreId = DatastoreId },
-            storage,
+            storage ?? inMemory ?? throw new InvalidOperationException(),
             new SyntheticDicom.Inspector(),
             realTime ?? time);
         var baseAddress = await emulator.StartAsync();
         var client = new HttpClient { BaseAddress = baseAddress };
-        return new HealthImagingHarness(emulator, time, storage, client);
+        return new HealthImagingHarness(emulator, time, inMemory, client);
     }
 
     public static Dictionary<string, object?> StartBody(
