@@ -50,6 +50,7 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
     private HealthImagingFaults _faults = HealthImagingFaults.None;
     private WebApplication? _app;
     private long _sequence;
+    private bool _disposed;
 
     public HealthImagingEmulator(
         HealthImagingEmulatorOptions options,
@@ -66,9 +67,7 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _catalog = new ImageSetCatalog(options.NewId);
         _processor = new ImportJobProcessor(options, storage, inspector, _catalog);
-#pragma warning disable CA5394 // Fault injection needs repeatability, not unpredictability.
         _random = new Random(options.FaultSeed);
-#pragma warning restore CA5394
     }
 
     /// <summary>Reads inputs from and writes job output to the S3 endpoint behind <paramref name="s3"/> (owned by the caller).</summary>
@@ -206,6 +205,12 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (_app is not null)
         {
             await _app.StopAsync();
@@ -307,9 +312,7 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
 
         lock (_random)
         {
-#pragma warning disable CA5394 // Seeded on purpose.
             return _random.NextDouble() < rate;
-#pragma warning restore CA5394
         }
     }
 
