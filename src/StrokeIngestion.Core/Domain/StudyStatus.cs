@@ -23,8 +23,12 @@ public static class StudyStatus
 
     public static readonly IReadOnlyList<string> Terminal = [ReadyForAnalysis, ImportFailed, ImportTimedOut];
 
-    /// <summary>Statuses the monitor may move forward from.</summary>
-    public static readonly IReadOnlyList<string> Monitorable = [Received, Importing];
+    /// <summary>
+    /// Statuses the monitor may move forward from. UPLOAD_FAILED is among them because the
+    /// upload handler may have lost its final write after the import and workflow started:
+    /// when a workflow exists, what the import job says is the truth.
+    /// </summary>
+    public static readonly IReadOnlyList<string> Monitorable = [Received, Importing, UploadFailed];
 
     public static bool IsTerminal(string status) => Terminal.Contains(status);
 }

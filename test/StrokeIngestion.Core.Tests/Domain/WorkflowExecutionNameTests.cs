@@ -1,7 +1,6 @@
 using StrokeIngestion.Core.Domain;
-using StrokeIngestion.Core.Monitoring;
 
-namespace StrokeIngestion.Core.Tests.Monitoring;
+namespace StrokeIngestion.Core.Tests.Domain;
 
 public sealed class WorkflowExecutionNameTests
 {

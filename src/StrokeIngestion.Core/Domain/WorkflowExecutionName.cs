@@ -1,7 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
-using StrokeIngestion.Core.Domain;
 
-namespace StrokeIngestion.Core.Monitoring;
+namespace StrokeIngestion.Core.Domain;
 
 /// <summary>
 /// Names of monitoring-workflow executions: <c>stroke-analysis-&lt;study_id&gt;</c>. One
