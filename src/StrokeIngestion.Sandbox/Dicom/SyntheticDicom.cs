@@ -59,6 +59,9 @@ internal sealed record SyntheticDicomParameters
 
     /// <summary>(0008,0005); <c>ISO_IR 192</c> writes text as UTF-8, anything else as ISO 8859-1.</summary>
     public string SpecificCharacterSet { get; init; } = "ISO_IR 100";
+
+    /// <summary>Writes this UID into the meta group instead of the data set's own syntax (the data set stays as encoded), to test refusals of syntaxes HealthImaging does not import.</summary>
+    public string? TransferSyntaxUidOverride { get; init; }
 }
 
 /// <summary>
@@ -70,6 +73,7 @@ internal static class SyntheticDicom
 {
     public const string CtImageStorage = "1.2.840.10008.5.1.4.1.1.2";
     public const string MrImageStorage = "1.2.840.10008.5.1.4.1.1.4";
+    public const string SecondaryCaptureImageStorage = "1.2.840.10008.5.1.4.1.1.7";
 
     /// <summary>The decoy values the <see cref="DecoySequence"/> option plants inside sequences.</summary>
     public const string DecoyPatientId = "DECOY-NESTED-ID";
@@ -113,11 +117,12 @@ internal static class SyntheticDicom
         _ => throw new ArgumentOutOfRangeException(nameof(syntax), syntax, "Unknown transfer syntax."),
     };
 
+    /// <summary>CT or MR Image Storage; any other modality is written as Secondary Capture (for refusal tests).</summary>
     public static string SopClassUid(string modality) => modality switch
     {
         "CT" => CtImageStorage,
         "MR" => MrImageStorage,
-        _ => throw new ArgumentException("Only CT and MR images are generated.", nameof(modality)),
+        _ => SecondaryCaptureImageStorage,
     };
 
     /// <summary>The complete Part 10 file: preamble, <c>DICM</c>, meta group, data set.</summary>
@@ -130,7 +135,7 @@ internal static class SyntheticDicom
             throw new ArgumentException("Rows and columns must be between 1 and 1024.", nameof(parameters));
         }
 
-        var transferSyntaxUid = TransferSyntaxUid(parameters.TransferSyntax);
+        var transferSyntaxUid = parameters.TransferSyntaxUidOverride ?? TransferSyntaxUid(parameters.TransferSyntax);
         var dataset = EncodeDataset(parameters, sopClassUid);
 
         using var file = new MemoryStream();

@@ -102,13 +102,17 @@ public sealed partial class SyntheticDicomTests
     }
 
     [Fact]
-    public void Create_WhenModalityIsNeitherCtNorMr_ShouldThrow()
+    public void Create_WhenModalityIsNeitherCtNorMr_ShouldWriteSecondaryCaptureWithThatModality()
     {
         // Arrange
         var parameters = SyntheticDicom.NewParameters() with { Modality = "US" };
 
-        // Act / Assert
-        Assert.Throws<ArgumentException>(() => SyntheticDicom.Create(parameters));
+        // Act
+        var result = DicomHeaderReader.Read(SyntheticDicom.Create(parameters), isWholeObject: true);
+
+        // Assert
+        Assert.Equal("US", result.Header?.Modality);
+        Assert.Equal(SyntheticDicom.SecondaryCaptureImageStorage, result.Header?.SopClassUid);
     }
 
     [GeneratedRegex(@"^2\.25\.(0|[1-9][0-9]{0,38})$")]

@@ -1,0 +1,56 @@
+using System.Text.Json.Serialization;
+
+namespace StrokeIngestion.Core.Http;
+
+/// <summary>API Gateway HTTP API response, payload format 2.0.</summary>
+public sealed record HttpApiResponse
+{
+    [JsonPropertyName("statusCode")]
+    public required int StatusCode { get; init; }
+
+    [JsonPropertyName("headers")]
+    public required Dictionary<string, string> Headers { get; init; }
+
+    [JsonPropertyName("body")]
+    public required string Body { get; init; }
+
+    [JsonPropertyName("isBase64Encoded")]
+    public bool IsBase64Encoded { get; init; }
+}
+
+/// <summary>The error body every failed request gets: <c>{"error":{"code","message","field"}}</c>.</summary>
+public sealed record ErrorEnvelope([property: JsonPropertyName("error")] ErrorDetail Error);
+
+public sealed record ErrorDetail(
+    [property: JsonPropertyName("code")] string Code,
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("field")] string? Field);
+
+/// <summary>The body of an accepted (202) or duplicate (200) upload.</summary>
+public sealed record UploadAcceptedBody
+{
+    [JsonPropertyName("message")]
+    public required string Message { get; init; }
+
+    [JsonPropertyName("study_id")]
+    public required string StudyId { get; init; }
+
+    [JsonPropertyName("import_job_id")]
+    public string? ImportJobId { get; init; }
+
+    [JsonPropertyName("status")]
+    public required string Status { get; init; }
+
+    [JsonPropertyName("execution_arn")]
+    public string? ExecutionArn { get; init; }
+
+    [JsonPropertyName("duplicate")]
+    public bool Duplicate { get; init; }
+}
+
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never, WriteIndented = false)]
+[JsonSerializable(typeof(HttpApiRequest))]
+[JsonSerializable(typeof(HttpApiResponse))]
+[JsonSerializable(typeof(ErrorEnvelope))]
+[JsonSerializable(typeof(UploadAcceptedBody))]
+public sealed partial class HttpJsonContext : JsonSerializerContext;

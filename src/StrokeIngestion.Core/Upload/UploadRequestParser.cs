@@ -1,0 +1,307 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using StrokeIngestion.Core.Http;
+
+namespace StrokeIngestion.Core.Upload;
+
+/// <summary>
+/// Turns an HTTP API event into an <see cref="UploadCommand"/> or the first <see cref="UploadError"/>
+/// a client must fix. Pure: no I/O. The JSON is read token by token so that unknown,
+/// duplicate and mistyped fields get an error naming them.
+/// </summary>
+public static partial class UploadRequestParser
+{
+    /// <summary>Largest accepted body; a valid request is a few hundred bytes.</summary>
+    public const int MaxBodyBytes = 16 * 1024;
+
+    public const int MaxStudyDescriptionLength = 256;
+
+    public const int MaxFileKeyBytes = 1024;
+
+    public static bool TryParse(
+        HttpApiRequest request,
+        string uploadPrefix,
+        [NotNullWhen(true)] out UploadCommand? command,
+        [NotNullWhen(false)] out UploadError? error)
+    {
+        command = null;
+        error = CheckContentType(request.Header("content-type"));
+        if (error is not null)
+        {
+            return false;
+        }
+
+        var idempotencyKey = request.Header("idempotency-key");
+        if (idempotencyKey is not null && !IdempotencyKeyPattern().IsMatch(idempotencyKey))
+        {
+            error = UploadErrors.InvalidIdempotencyKey();
+            return false;
+        }
+
+        if (!TryDecodeBody(request, out var body, out error))
+        {
+            return false;
+        }
+
+        if (!TryReadFields(body, out var fields, out error))
+        {
+            return false;
+        }
+
+        error = Validate(fields, uploadPrefix);
+        if (error is not null)
+        {
+            return false;
+        }
+
+        command = new UploadCommand
+        {
+            PatientId = fields.PatientId!,
+            StudyDescription = fields.StudyDescription ?? string.Empty,
+            FileKey = fields.FileKey!,
+            AcceptPatientIdMismatch = fields.AcceptMismatch ?? false,
+            IdempotencyKey = idempotencyKey,
+            CallerIdentity = request.RequestContext?.Authorizer?.CallerIdentity,
+            RequestId = request.RequestContext?.RequestId,
+        };
+        return true;
+    }
+
+    private static UploadError? CheckContentType(string? contentType)
+    {
+        if (contentType is null)
+        {
+            return UploadErrors.UnsupportedMediaType();
+        }
+
+        var mediaType = contentType.Split(';', 2)[0].Trim();
+        return string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase)
+            ? null
+            : UploadErrors.UnsupportedMediaType();
+    }
+
+    private static bool TryDecodeBody(HttpApiRequest request, out byte[] body, [NotNullWhen(false)] out UploadError? error)
+    {
+        body = [];
+        error = null;
+        if (string.IsNullOrEmpty(request.Body))
+        {
+            error = UploadErrors.MissingBody();
+            return false;
+        }
+
+        if (request.IsBase64Encoded)
+        {
+            // Base64 inflates by 4/3: a body over the limit is refused before decoding it.
+            if (request.Body.Length > (MaxBodyBytes + 2) / 3 * 4)
+            {
+                error = UploadErrors.PayloadTooLarge(MaxBodyBytes);
+                return false;
+            }
+
+            try
+            {
+                body = Convert.FromBase64String(request.Body);
+            }
+            catch (FormatException)
+            {
+                error = UploadErrors.InvalidJson();
+                return false;
+            }
+        }
+        else
+        {
+            if (Encoding.UTF8.GetMaxByteCount(request.Body.Length) > MaxBodyBytes && Encoding.UTF8.GetByteCount(request.Body) > MaxBodyBytes)
+            {
+                error = UploadErrors.PayloadTooLarge(MaxBodyBytes);
+                return false;
+            }
+
+            body = Encoding.UTF8.GetBytes(request.Body);
+        }
+
+        if (body.Length > MaxBodyBytes)
+        {
+            error = UploadErrors.PayloadTooLarge(MaxBodyBytes);
+            return false;
+        }
+
+        if (body.Length == 0)
+        {
+            error = UploadErrors.MissingBody();
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool TryReadFields(byte[] body, out RawFields fields, [NotNullWhen(false)] out UploadError? error)
+    {
+        fields = new RawFields();
+        error = null;
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 8 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                error = UploadErrors.NotAnObject();
+                return false;
+            }
+
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString() ?? string.Empty;
+                if (!seen.Add(name))
+                {
+                    error = UploadErrors.DuplicateField(Printable(name));
+                    return false;
+                }
+
+                reader.Read();
+                error = name switch
+                {
+                    UploadErrors.PatientIdField => ReadString(ref reader, name, out fields.PatientId),
+                    UploadErrors.StudyDescriptionField => ReadString(ref reader, name, out fields.StudyDescription),
+                    UploadErrors.FileKeyField => ReadString(ref reader, name, out fields.FileKey),
+                    UploadErrors.AcceptMismatchField => ReadBool(ref reader, name, out fields.AcceptMismatch),
+                    _ => UploadErrors.UnknownField(Printable(name)),
+                };
+                if (error is not null)
+                {
+                    return false;
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                // Trailing content after the object (a second value) is not one JSON document.
+                error = UploadErrors.InvalidJson();
+                return false;
+            }
+
+            return true;
+        }
+        catch (JsonException)
+        {
+            error = UploadErrors.InvalidJson();
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString on a token that is not valid UTF-8 text.
+            error = UploadErrors.InvalidJson();
+            return false;
+        }
+    }
+
+    private static UploadError? ReadString(ref Utf8JsonReader reader, string name, out string? value)
+    {
+        value = null;
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            reader.Skip();
+            return UploadErrors.WrongType(name, "a string");
+        }
+
+        value = reader.GetString();
+        return null;
+    }
+
+    private static UploadError? ReadBool(ref Utf8JsonReader reader, string name, out bool? value)
+    {
+        value = null;
+        if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+        {
+            reader.Skip();
+            return UploadErrors.WrongType(name, "true or false");
+        }
+
+        value = reader.GetBoolean();
+        return null;
+    }
+
+    private static UploadError? Validate(RawFields fields, string uploadPrefix)
+    {
+        if (fields.PatientId is null)
+        {
+            return UploadErrors.MissingField(UploadErrors.PatientIdField);
+        }
+
+        if (fields.FileKey is null)
+        {
+            return UploadErrors.MissingField(UploadErrors.FileKeyField);
+        }
+
+        if (!PatientIdPattern().IsMatch(fields.PatientId))
+        {
+            return UploadErrors.InvalidPatientId();
+        }
+
+        if (fields.StudyDescription is { } description
+            && (description.Length > MaxStudyDescriptionLength || description.Any(char.IsControl)))
+        {
+            return UploadErrors.InvalidStudyDescription(MaxStudyDescriptionLength);
+        }
+
+        return ValidateFileKey(fields.FileKey, uploadPrefix);
+    }
+
+    private static UploadError? ValidateFileKey(string key, string uploadPrefix)
+    {
+        string? reason = null;
+        if (!key.StartsWith(uploadPrefix, StringComparison.Ordinal))
+        {
+            reason = "it must start with the upload prefix";
+        }
+        else if (key.Length == uploadPrefix.Length)
+        {
+            reason = "it names the whole upload area, not one object or folder";
+        }
+        else if (Encoding.UTF8.GetByteCount(key) > MaxFileKeyBytes)
+        {
+            reason = $"it must be at most {MaxFileKeyBytes} bytes";
+        }
+        else if (key.Any(char.IsControl))
+        {
+            reason = "it must not contain control characters";
+        }
+        else if (key.Contains("//", StringComparison.Ordinal))
+        {
+            reason = "it must not contain '//'";
+        }
+        else if (key.Split('/').Any(segment => segment is ".." or "."))
+        {
+            reason = "it must not contain '.' or '..' segments";
+        }
+        else if (key.Contains('\\', StringComparison.Ordinal))
+        {
+            reason = "it must not contain '\\'";
+        }
+
+        return reason is null ? null : UploadErrors.InvalidFileKey(uploadPrefix, reason);
+    }
+
+    /// <summary>An unknown field's name is echoed only when it is short and plain; it is client text, not ours.</summary>
+    private static string Printable(string name) =>
+        FieldNamePattern().IsMatch(name) ? name : "(unprintable field name)";
+
+    [GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]
+    private static partial Regex PatientIdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
+    private static partial Regex IdempotencyKeyPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    private static partial Regex FieldNamePattern();
+
+    private sealed class RawFields
+    {
+        public string? PatientId;
+        public string? StudyDescription;
+        public string? FileKey;
+        public bool? AcceptMismatch;
+    }
+}

@@ -1,0 +1,416 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using StrokeIngestion.Core.Dicom;
+using StrokeIngestion.Core.Domain;
+using StrokeIngestion.Core.Errors;
+using StrokeIngestion.Core.Ports;
+using StrokeIngestion.Core.Resilience;
+using StrokeIngestion.Core.Settings;
+
+namespace StrokeIngestion.Core.Upload;
+
+/// <summary>
+/// The upload use case: validate the object(s), isolate them in an import prefix of the
+/// study's own, start the HealthImaging import, record the study and start monitoring.
+/// Every step is idempotent (study id derived from the request, deterministic client token,
+/// conditional writes, fixed execution name), so a retried request completes whatever an
+/// earlier attempt left undone and never creates a second study, import or execution.
+/// </summary>
+public sealed class UploadService
+{
+    /// <summary>HealthImaging's per-job limits.</summary>
+    public const int MaxFilesPerStudy = 5000;
+
+    public const long MaxBytesPerStudy = 10L * 1024 * 1024 * 1024;
+
+    /// <summary>A single CopyObject copies at most 5 GiB.</summary>
+    public const long MaxBytesPerObject = 5L * 1024 * 1024 * 1024;
+
+    private const int Parallelism = 8;
+    private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
+    private readonly IObjectStore _objects;
+    private readonly IStudyStore _studies;
+    private readonly IImportService _imports;
+    private readonly IWorkflowStarter _workflows;
+    private readonly UploadSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly RetryPolicy _retry;
+    private readonly RetryPolicy _importRetry;
+
+    /// <param name="retry">For S3, DynamoDB and Step Functions calls.</param>
+    /// <param name="importRetry">For StartDICOMImportJob, which throttles at about 1 TPS and deserves a longer backoff.</param>
+    public UploadService(
+        IObjectStore objects,
+        IStudyStore studies,
+        IImportService imports,
+        IWorkflowStarter workflows,
+        UploadSettings settings,
+        TimeProvider time,
+        RetryPolicy retry,
+        RetryPolicy importRetry)
+    {
+        _objects = objects;
+        _studies = studies;
+        _imports = imports;
+        _workflows = workflows;
+        _settings = settings;
+        _time = time;
+        _retry = retry;
+        _importRetry = importRetry;
+    }
+
+    /// <summary>
+    /// Handles one validated request. Expected refusals come back as <see cref="UploadOutcome.Error"/>;
+    /// dependency failures are translated to 502/503 errors after the study (if written) says so.
+    /// </summary>
+    public async Task<UploadOutcome> StartAsync(UploadCommand command, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await StartCoreAsync(command, cancellationToken);
+        }
+        catch (DependencyException ex)
+        {
+            return UploadOutcome.Rejected(ToUploadError(ex));
+        }
+    }
+
+    private async Task<UploadOutcome> StartCoreAsync(UploadCommand command, CancellationToken cancellationToken)
+    {
+        var fingerprint = command.Fingerprint();
+        StudyId? id = null;
+        Study? existing = null;
+        if (command.IdempotencyKey is { } key)
+        {
+            // A retry with the same key needs no S3 work when the first attempt got through.
+            id = StudyId.FromScope($"key\n{command.CallerIdentity}\n{key}");
+            existing = await _retry.RunAsync(ct => _studies.GetAsync(id, ct), cancellationToken);
+            if (existing is not null && existing.RequestFingerprint != fingerprint)
+            {
+                return UploadOutcome.Rejected(UploadErrors.IdempotencyKeyReused());
+            }
+
+            if (existing is not null && IsStarted(existing))
+            {
+                return UploadOutcome.Accepted(existing);
+            }
+        }
+
+        var (sources, resolveError) = await ResolveObjectsAsync(command, cancellationToken);
+        if (resolveError is not null)
+        {
+            return UploadOutcome.Rejected(resolveError);
+        }
+
+        var (summary, inspectError) = await InspectAsync(command, sources, cancellationToken);
+        if (summary is null)
+        {
+            return UploadOutcome.Rejected(inspectError ?? UploadErrors.MalformedDicom("unreadable"));
+        }
+
+        var duplicate = false;
+        if (id is null)
+        {
+            id = StudyId.FromScope(ObjectScope(command, sources));
+            existing = await _retry.RunAsync(ct => _studies.GetAsync(id, ct), cancellationToken);
+            duplicate = existing is not null;
+            if (existing is not null && IsStarted(existing))
+            {
+                return UploadOutcome.Accepted(existing, duplicate: true);
+            }
+        }
+
+        if (existing is null)
+        {
+            var study = NewStudy(id, command, fingerprint, sources, summary);
+            if (await _retry.RunAsync(ct => _studies.TryCreateAsync(study, ct), cancellationToken))
+            {
+                existing = study;
+            }
+            else
+            {
+                // A concurrent request for the same study won the conditional put.
+                existing = await _retry.RunAsync(ct => _studies.GetAsync(id, ct), cancellationToken)
+                    ?? throw new DependencyException(Dependency.DynamoDb, "InconsistentRead", "The study existed for the conditional put but not for the read that followed.");
+                duplicate = command.IdempotencyKey is null;
+                if (IsStarted(existing))
+                {
+                    return UploadOutcome.Accepted(existing, duplicate);
+                }
+            }
+        }
+
+        return await CompleteAsync(existing, sources, duplicate, cancellationToken);
+    }
+
+    /// <summary>Copies, starts the import and the workflow, then marks the study IMPORTING.</summary>
+    private async Task<UploadOutcome> CompleteAsync(Study study, IReadOnlyList<StoredObject> sources, bool duplicate, CancellationToken cancellationToken)
+    {
+        var step = "copy_failed";
+        ImportJob? job = null;
+        try
+        {
+            await CopyToImportPrefixAsync(study, sources, cancellationToken);
+
+            step = "import_start_failed";
+            var request = new ImportJobRequest(
+                _settings.DatastoreId,
+                JobName: "stroke-" + study.StudyId.Value,
+                ClientToken: study.StudyId.Value,
+                InputS3Uri: $"s3://{_settings.UploadBucketName}/{study.ImportPrefix}",
+                OutputS3Uri: $"s3://{_settings.UploadBucketName}/{_settings.ImportOutputPrefix}{study.StudyId.Value}/",
+                _settings.ImportRoleArn);
+            job = await _importRetry.RunAsync(ct => _imports.StartImportAsync(request, ct), cancellationToken);
+
+            step = "workflow_start_failed";
+            var input = JsonSerializer.Serialize(
+                new WorkflowInput(study.StudyId.Value, _settings.DatastoreId, job.JobId, 0),
+                UploadJsonContext.Default.WorkflowInput);
+            var execution = await _retry.RunAsync(ct => _workflows.StartAsync(WorkflowExecutionName.For(study.StudyId), input, ct), cancellationToken);
+
+            var update = new StudyUpdate
+            {
+                UpdatedAt = Now(),
+                Status = StudyStatus.Importing,
+                ImportStatus = job.Status,
+                ImportJobId = job.JobId,
+                ExecutionArn = execution.ExecutionArn,
+            };
+
+            // Past this point the workflow runs and owns the study: a failed final write must
+            // not mark it UPLOAD_FAILED (the monitor moves RECEIVED studies forward too).
+            step = string.Empty;
+            if (await _retry.RunAsync(ct => _studies.TryUpdateAsync(study.StudyId, update, [StudyStatus.Received, StudyStatus.UploadFailed], ct), cancellationToken))
+            {
+                return UploadOutcome.Accepted(
+                    study with
+                    {
+                        Status = StudyStatus.Importing,
+                        ImportStatus = job.Status,
+                        ImportJobId = job.JobId,
+                        ExecutionArn = execution.ExecutionArn,
+                        UpdatedAt = update.UpdatedAt,
+                        FailureReason = null,
+                        FailureMessage = null,
+                    },
+                    duplicate);
+            }
+
+            var current = await _retry.RunAsync(ct => _studies.GetAsync(study.StudyId, ct), cancellationToken);
+            return UploadOutcome.Accepted(current ?? study, duplicate);
+        }
+        catch (DependencyException ex) when (step.Length > 0)
+        {
+            await MarkUploadFailedAsync(study.StudyId, step, ex, job);
+            throw;
+        }
+    }
+
+    private async Task MarkUploadFailedAsync(StudyId id, string reason, DependencyException cause, ImportJob? job)
+    {
+        var update = new StudyUpdate
+        {
+            UpdatedAt = Now(),
+            Status = StudyStatus.UploadFailed,
+            FailureReason = reason,
+            FailureMessage = $"{cause.Dependency} answered {cause.ErrorCode}; retry the request with the same Idempotency-Key to resume.",
+            ImportJobId = job?.JobId,
+            ImportStatus = job?.Status,
+        };
+        try
+        {
+            // Not cancellable: the record must say what happened even if the caller gave up.
+            await _studies.TryUpdateAsync(id, update, [StudyStatus.Received], CancellationToken.None);
+        }
+        catch (DependencyException)
+        {
+            // The study stays RECEIVED, which claims nothing; a retry resumes it.
+        }
+    }
+
+    private async Task CopyToImportPrefixAsync(Study study, IReadOnlyList<StoredObject> sources, CancellationToken cancellationToken)
+    {
+        // Numbered names keep client file names (which may carry PHI) out of the import's
+        // output listings, and make the copy idempotent.
+        await Parallel.ForAsync(
+            0,
+            sources.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (index, ct) =>
+            {
+                var destination = $"{study.ImportPrefix}{index + 1:D5}.dcm";
+                await _retry.RunAsync(c => _objects.CopyAsync(sources[index], destination, c), ct);
+            });
+    }
+
+    private async Task<(IReadOnlyList<StoredObject> Sources, UploadError? Error)> ResolveObjectsAsync(UploadCommand command, CancellationToken cancellationToken)
+    {
+        if (!command.IsFolder)
+        {
+            var single = await _retry.RunAsync(ct => _objects.GetInfoAsync(command.FileKey, ct), cancellationToken);
+            if (single is null)
+            {
+                return ([], UploadErrors.ObjectNotFound(folder: false));
+            }
+
+            return ([single], CheckSizes([single]));
+        }
+
+        var listed = await _retry.RunAsync(ct => _objects.ListAsync(command.FileKey, MaxFilesPerStudy + 1, ct), cancellationToken);
+        if (listed.Count == 0)
+        {
+            return ([], UploadErrors.ObjectNotFound(folder: true));
+        }
+
+        if (listed.Count > MaxFilesPerStudy)
+        {
+            return ([], UploadErrors.TooManyFiles(MaxFilesPerStudy));
+        }
+
+        return (listed, CheckSizes(listed));
+    }
+
+    private static UploadError? CheckSizes(IReadOnlyList<StoredObject> sources)
+    {
+        long total = 0;
+        foreach (var source in sources)
+        {
+            if (source.Size == 0)
+            {
+                return UploadErrors.EmptyObject();
+            }
+
+            if (source.Size > MaxBytesPerObject)
+            {
+                return UploadErrors.ObjectTooLarge(MaxBytesPerObject);
+            }
+
+            total += source.Size;
+        }
+
+        return total > MaxBytesPerStudy ? UploadErrors.StudyTooLarge(MaxBytesPerStudy) : null;
+    }
+
+    private async Task<(HeaderSummary? Summary, UploadError? Error)> InspectAsync(UploadCommand command, IReadOnlyList<StoredObject> sources, CancellationToken cancellationToken)
+    {
+        var headers = new DicomHeader?[sources.Count];
+        var errors = new UploadError?[sources.Count];
+        await Parallel.ForAsync(
+            0,
+            sources.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (index, ct) =>
+            {
+                var (header, error) = await DicomObjectInspector.InspectAsync(_objects, sources[index], _retry, ct);
+                headers[index] = header;
+                errors[index] = error ?? CheckHeader(command, header);
+            });
+
+        // Report the first problem in key order so that the answer is deterministic.
+        if (Array.Find(errors, e => e is not null) is { } firstError)
+        {
+            return (null, firstError);
+        }
+
+        var valid = headers.OfType<DicomHeader>().ToList();
+        var studyUid = valid[0].StudyInstanceUid ?? string.Empty;
+        if (valid.Any(h => h.StudyInstanceUid != studyUid))
+        {
+            return (null, UploadErrors.MixedStudies());
+        }
+
+        var series = valid.Select(h => h.SeriesInstanceUid ?? string.Empty).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var mismatch = valid.Any(h => h.PatientId != command.PatientId);
+        return (new HeaderSummary(valid[0].Modality ?? string.Empty, studyUid, series, mismatch), null);
+    }
+
+    private UploadError? CheckHeader(UploadCommand command, DicomHeader? header)
+    {
+        if (header is null)
+        {
+            return UploadErrors.MalformedDicom("unreadable");
+        }
+
+        if (!TransferSyntaxes.IsSupportedByHealthImaging(header.TransferSyntaxUid))
+        {
+            return UploadErrors.UnsupportedTransferSyntax(header.TransferSyntaxUid);
+        }
+
+        if (string.IsNullOrEmpty(header.StudyInstanceUid) || string.IsNullOrEmpty(header.SeriesInstanceUid) || string.IsNullOrEmpty(header.SopInstanceUid))
+        {
+            return UploadErrors.MissingDicomIdentifiers();
+        }
+
+        var modality = header.Modality ?? string.Empty;
+        if (!_settings.AllowedModalities.Contains(modality))
+        {
+            return UploadErrors.UnsupportedModality(modality.Length == 0 ? "(none)" : modality, _settings.AllowedModalities.Order(StringComparer.Ordinal));
+        }
+
+        if (header.PatientId != command.PatientId && !command.AcceptPatientIdMismatch)
+        {
+            return UploadErrors.PatientIdMismatch();
+        }
+
+        return null;
+    }
+
+    private Study NewStudy(StudyId id, UploadCommand command, string fingerprint, IReadOnlyList<StoredObject> sources, HeaderSummary summary)
+    {
+        var now = Now();
+        return new Study
+        {
+            StudyId = id,
+            PatientId = command.PatientId,
+            UploadTimestamp = now,
+            StudyDescription = command.StudyDescription,
+            S3Bucket = _settings.UploadBucketName,
+            S3Key = command.FileKey,
+            ImportPrefix = $"{_settings.ImportInputPrefix}{id.Value}/",
+            DatastoreId = _settings.DatastoreId,
+            Status = StudyStatus.Received,
+            ProcessingStage = "ingestion",
+            Modality = summary.Modality,
+            StudyInstanceUid = summary.StudyInstanceUid,
+            SeriesInstanceUids = summary.SeriesInstanceUids,
+            FileCount = sources.Count,
+            TotalBytes = sources.Sum(s => s.Size),
+            RequestFingerprint = fingerprint,
+            PatientIdMismatchAccepted = summary.PatientIdMismatch,
+            SubmittedBy = command.CallerIdentity,
+            UpdatedAt = now,
+        };
+    }
+
+    /// <summary>Names one logical upload when the client sent no Idempotency-Key: these exact object versions for this patient.</summary>
+    private string ObjectScope(UploadCommand command, IReadOnlyList<StoredObject> sources)
+    {
+        var scope = new StringBuilder()
+            .Append("object\n").Append(_settings.UploadBucketName).Append('\n')
+            .Append(command.FileKey).Append('\n')
+            .Append(command.PatientId).Append('\n');
+        foreach (var source in sources)
+        {
+            scope.Append(source.Key).Append('\n').Append(source.VersionId ?? source.ETag).Append('\n');
+        }
+
+        // Hashed once more so the scope string (patient id, keys) is never kept around.
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(scope.ToString())));
+    }
+
+    private static bool IsStarted(Study study) =>
+        study.Status == StudyStatus.Importing || StudyStatus.IsTerminal(study.Status);
+
+    private static UploadError ToUploadError(DependencyException ex) => ex switch
+    {
+        TransientDependencyException { Throttled: true } => UploadErrors.Throttled(RetryAfter),
+        TransientDependencyException => UploadErrors.Unavailable(RetryAfter),
+        _ => UploadErrors.DependencyFailed(),
+    };
+
+    private string Now() => Timestamps.Now(_time);
+
+    private sealed record HeaderSummary(string Modality, string StudyInstanceUid, IReadOnlyList<string> SeriesInstanceUids, bool PatientIdMismatch);
+}

@@ -1,0 +1,90 @@
+using System.Text;
+using StrokeIngestion.Core.Http;
+
+namespace StrokeIngestion.Core.Tests.Upload;
+
+/// <summary>Builds POST /upload events as API Gateway sends them (payload 2.0).</summary>
+internal sealed class HttpApiRequestBuilder
+{
+    private readonly Dictionary<string, string> _headers = new(StringComparer.Ordinal) { ["content-type"] = "application/json" };
+    private string? _body = """{"patient_id":"P123456","study_description":"Brain CT - Suspected Stroke","file_key":"uploads/brain_scan.dcm"}""";
+    private bool _base64;
+    private string? _caller = "arn:aws:iam::111122223333:user/clinician-tool";
+
+    public HttpApiRequestBuilder WithBody(string? body)
+    {
+        _body = body;
+        return this;
+    }
+
+    public HttpApiRequestBuilder WithFields(string? patientId = "P123456", string? description = "Brain CT - Suspected Stroke", string? fileKey = "uploads/brain_scan.dcm", bool? acceptMismatch = null)
+    {
+        var parts = new List<string>();
+        if (patientId is not null)
+        {
+            parts.Add($"\"patient_id\":{System.Text.Json.JsonSerializer.Serialize(patientId)}");
+        }
+
+        if (description is not null)
+        {
+            parts.Add($"\"study_description\":{System.Text.Json.JsonSerializer.Serialize(description)}");
+        }
+
+        if (fileKey is not null)
+        {
+            parts.Add($"\"file_key\":{System.Text.Json.JsonSerializer.Serialize(fileKey)}");
+        }
+
+        if (acceptMismatch is not null)
+        {
+            parts.Add($"\"accept_patient_id_mismatch\":{(acceptMismatch.Value ? "true" : "false")}");
+        }
+
+        _body = "{" + string.Join(',', parts) + "}";
+        return this;
+    }
+
+    public HttpApiRequestBuilder WithHeader(string name, string? value)
+    {
+        if (value is null)
+        {
+            _headers.Remove(name);
+        }
+        else
+        {
+            _headers[name] = value;
+        }
+
+        return this;
+    }
+
+    public HttpApiRequestBuilder Base64Encoded()
+    {
+        _base64 = true;
+        return this;
+    }
+
+    public HttpApiRequestBuilder WithCaller(string? userArn)
+    {
+        _caller = userArn;
+        return this;
+    }
+
+    public HttpApiRequest Build() => new()
+    {
+        Version = "2.0",
+        RouteKey = "POST /upload",
+        RawPath = "/prod/upload",
+        Headers = new Dictionary<string, string>(_headers),
+        Body = _base64 && _body is not null ? Convert.ToBase64String(Encoding.UTF8.GetBytes(_body)) : _body,
+        IsBase64Encoded = _base64,
+        RequestContext = new HttpApiRequestContext
+        {
+            RequestId = "req-" + Guid.NewGuid().ToString("N")[..8],
+            RouteKey = "POST /upload",
+            Stage = "prod",
+            Http = new HttpApiHttpContext { Method = "POST", Path = "/prod/upload", SourceIp = "203.0.113.7" },
+            Authorizer = _caller is null ? null : new HttpApiAuthorizer { Iam = new HttpApiIamIdentity { UserArn = _caller, AccountId = "111122223333" } },
+        },
+    };
+}
