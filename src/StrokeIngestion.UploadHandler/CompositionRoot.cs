@@ -1,0 +1,31 @@
+using StrokeIngestion.Core.Aws;
+using StrokeIngestion.Core.Http;
+using StrokeIngestion.Core.Observability;
+using StrokeIngestion.Core.Resilience;
+using StrokeIngestion.Core.Settings;
+using StrokeIngestion.Core.Upload;
+
+namespace StrokeIngestion.UploadHandler;
+
+/// <summary>Builds settings and clients once per container (the runtime reuses the Function instance).</summary>
+internal static class CompositionRoot
+{
+    public static readonly Lazy<UploadEndpoint> Endpoint = new(() => Create(EnvironmentReader.FromProcess()));
+
+    public static UploadEndpoint Create(EnvironmentReader environment)
+    {
+        var settings = UploadSettings.Load(environment);
+        var time = TimeProvider.System;
+        var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var service = new UploadService(
+            SdkClients.CreateObjectStore(settings.UploadBucketName, settings.Region, settings.Endpoints.S3),
+            SdkClients.CreateStudyStore(settings.StudyTableName, settings.Region, settings.Endpoints.DynamoDb),
+            SignedClients.CreateImportService(http, settings.Region, settings.Endpoints.HealthImaging),
+            SignedClients.CreateWorkflowStarter(http, settings.Region, settings.StateMachineArn, settings.Endpoints.StepFunctions),
+            settings,
+            time,
+            RetryPolicy.Create(maxAttempts: 4, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), time),
+            RetryPolicy.Create(maxAttempts: 6, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(4), time));
+        return new UploadEndpoint(service, settings.UploadPrefix, StructuredLog.Console);
+    }
+}
