@@ -112,8 +112,8 @@ public static class DicomHeaderReader
         long groupEnd = -1;
         while (true)
         {
-            // The group length, when present, ends the group; when absent or inconsistent the
-            // group ends where group 0002 tags do (they cannot start a data set in any syntax).
+            // The group length, when present, ends the group. When it is absent or wrong the
+            // group ends where group 0002 tags do: they cannot start a data set in any syntax.
             if (pos == groupEnd)
             {
                 if (pos > data.Length)
@@ -122,7 +122,10 @@ public static class DicomHeaderReader
                     return EndOfData(pos + 8, isWhole, DicomProblems.Truncated);
                 }
 
-                break;
+                if (pos + 4 > data.Length || BinaryPrimitives.ReadUInt16LittleEndian(data[(int)pos..]) != 0x0002)
+                {
+                    break;
+                }
             }
 
             if (pos + 4 > data.Length)

@@ -46,9 +46,6 @@ public static class DicomProblems
     /// <summary>A length that cannot be right (undefined where not allowed, or inconsistent).</summary>
     public const string BadLength = "bad_length";
 
-    /// <summary>The file meta information group length does not end on an element boundary.</summary>
-    public const string BadMetaLength = "bad_meta_length";
-
     /// <summary>No (0002,0010) TransferSyntaxUID in the file meta information.</summary>
     public const string MissingTransferSyntax = "missing_transfer_syntax";
 

@@ -435,6 +435,23 @@ public sealed class DicomHeaderReaderTests
         Assert.Equal("P7", result.Header?.PatientId);
     }
 
+    [Theory]
+    [InlineData(-26)] // ends before (0002,0010), the last meta element
+    [InlineData(100)] // runs into the data set
+    public void Read_WhenTheMetaGroupLengthIsWrong_ShouldEndTheGroupWhereItsTagsEnd(int groupLengthError)
+    {
+        // Arrange
+        var file = Part10(ImplicitLittle, Implicit(PatientIdTag, Text("P8")), groupLengthError: groupLengthError);
+
+        // Act
+        var result = DicomHeaderReader.Read(file, isWholeObject: true);
+
+        // Assert
+        Assert.Equal(DicomReadStatus.Ok, result.Status);
+        Assert.Equal(ImplicitLittle, result.Header?.TransferSyntaxUid);
+        Assert.Equal("P8", result.Header?.PatientId);
+    }
+
     [Fact]
     public void Read_WhenTheDataSetLacksSopUids_ShouldFallBackToTheMetaGroup()
     {

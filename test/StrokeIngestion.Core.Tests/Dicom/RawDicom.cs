@@ -16,7 +16,7 @@ internal static class RawDicom
     public static byte[] SequenceDelimiter { get; } = [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0];
 
     /// <summary>Preamble, <c>DICM</c>, a meta group (no (0002,0010) when <paramref name="transferSyntaxUid"/> is null), then the data set.</summary>
-    public static byte[] Part10(string? transferSyntaxUid, byte[] dataset, bool withGroupLength = true, string? sopClassUid = CtImageStorage, string? sopInstanceUid = "1.2.3.4.5")
+    public static byte[] Part10(string? transferSyntaxUid, byte[] dataset, bool withGroupLength = true, string? sopClassUid = CtImageStorage, string? sopInstanceUid = "1.2.3.4.5", int groupLengthError = 0)
     {
         var meta = new List<byte[]> { Explicit(0x0002_0001, "OB", [0, 1]) };
         if (sopClassUid is not null)
@@ -36,7 +36,7 @@ internal static class RawDicom
 
         var body = Concat([.. meta]);
         var groupLength = new byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(groupLength, (uint)body.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(groupLength, (uint)(body.Length + groupLengthError));
         return Concat(
             new byte[128],
             "DICM"u8.ToArray(),
