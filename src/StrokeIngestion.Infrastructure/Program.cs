@@ -1,2 +1,30 @@
-Console.Error.WriteLine("The CDK app is not assembled yet.");
-return 2;
+using Amazon.CDK;
+using StrokeIngestion.Infrastructure;
+
+var app = new App();
+
+StackConfig config;
+try
+{
+    // cdk synth runs the app from the folder holding cdk.json, which relative asset paths name.
+    config = StackConfig.FromContext(key => app.Node.TryGetContext(key), Directory.GetCurrentDirectory());
+}
+catch (StackConfigException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}
+
+// The CLI sets these from the caller's credentials; without them the template is
+// environment-agnostic (account and region resolve at deploy time).
+var account = System.Environment.GetEnvironmentVariable("CDK_DEFAULT_ACCOUNT");
+var region = System.Environment.GetEnvironmentVariable("CDK_DEFAULT_REGION");
+
+new IngestionStack(app, config.StackName, config, new StackProps
+{
+    Description = "Stroke detection phase 1: secure DICOM ingestion into AWS HealthImaging",
+    Env = account is null && region is null ? null : new Amazon.CDK.Environment { Account = account, Region = region },
+});
+
+app.Synth();
+return 0;

@@ -1,0 +1,290 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.DynamoDB;
+using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.Events.Targets;
+using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.Lambda.Destinations;
+using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AWS.SQS;
+using Amazon.CDK.AWS.StepFunctions;
+using Amazon.CDK.AWS.StepFunctions.Tasks;
+using Constructs;
+using LogGroupProps = Amazon.CDK.AWS.Logs.LogGroupProps;
+
+namespace StrokeIngestion.Infrastructure.Constructs;
+
+internal sealed record ImportWorkflowProps(
+    string ProjectName,
+    IFunction MonitorFunction,
+    ITable StudyTable,
+    RetentionDays LogRetention);
+
+/// <summary>
+/// The state machine that follows one HealthImaging import to its end (the contract in the
+/// brief: state names, loop bound, error handling), plus the backstop that marks a study
+/// failed when an execution itself fails, times out or is aborted.
+/// </summary>
+internal sealed class ImportWorkflow : Construct
+{
+    public const int PollIntervalSeconds = 30;
+
+    /// <summary>240 polls of 30 s: two hours, which ends every execution before the state machine timeout.</summary>
+    public const int MaxAttempts = 240;
+
+    public const int TimeoutSeconds = 9000;
+
+    public const string StudyReadyDetailType = "Study Ready For Analysis";
+
+    // Status strings of the study record (Core's StudyStatus); a test keeps them in step.
+    public const string StatusReceived = "RECEIVED";
+    public const string StatusImporting = "IMPORTING";
+    public const string StatusReadyForAnalysis = "READY_FOR_ANALYSIS";
+    public const string StatusImportFailed = "IMPORT_FAILED";
+    public const string StatusImportTimedOut = "IMPORT_TIMED_OUT";
+
+    public static readonly IReadOnlyList<string> MonitorRetryErrors =
+    [
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+        "TransientDependencyException",
+        "States.Timeout",
+    ];
+
+    public static readonly IReadOnlyList<string> DynamoRetryErrors =
+    [
+        "DynamoDB.ProvisionedThroughputExceededException",
+        "DynamoDB.RequestLimitExceeded",
+        "DynamoDB.InternalServerError",
+    ];
+
+    /// <summary>Execution statuses the backstop rule reacts to (everything that ends an execution badly).</summary>
+    public static readonly string[] BackstopStatuses = ["TIMED_OUT", "ABORTED", "FAILED"];
+
+    public const string ConditionalCheckFailed = "DynamoDB.ConditionalCheckFailedException";
+
+    public ImportWorkflow(Construct scope, string id, ImportWorkflowProps props)
+        : base(scope, id)
+    {
+        ArgumentNullException.ThrowIfNull(props);
+
+        var waitForImport = new Wait(this, "WaitForImport", new WaitProps
+        {
+            Time = WaitTime.Duration(Duration.Seconds(PollIntervalSeconds)),
+        });
+
+        var checkImportStatus = new LambdaInvoke(this, "CheckImportStatus", new LambdaInvokeProps
+        {
+            LambdaFunction = props.MonitorFunction,
+            // The monitor's answer replaces the loop state (contract: OutputPath $.Payload).
+            OutputPath = "$.Payload",
+            // The contract's own retry list below replaces CDK's default one.
+            RetryOnServiceExceptions = false,
+            // Longer than the function's 60 s timeout, so a hung invoke surfaces as States.Timeout.
+            TaskTimeout = Amazon.CDK.AWS.StepFunctions.Timeout.Duration(Duration.Seconds(90)),
+        });
+        checkImportStatus.AddRetry(new RetryProps
+        {
+            Errors = [.. MonitorRetryErrors],
+            Interval = Duration.Seconds(2),
+            MaxAttempts = 6,
+            BackoffRate = 2,
+            MaxDelay = Duration.Seconds(60),
+            // Many imports poll in step; jitter keeps their retries from arriving together.
+            JitterStrategy = JitterType.FULL,
+        });
+
+        var importFailed = new Fail(this, "ImportFailed", new FailProps
+        {
+            Error = "ImportFailed",
+            Cause = "The HealthImaging import ended without a usable image set; the study record holds the reason.",
+        });
+        var importTimedOut = new Fail(this, "ImportTimedOut", new FailProps
+        {
+            Error = "ImportTimedOut",
+            Cause = $"The import did not finish within {MaxAttempts} status checks.",
+        });
+        var monitorFailed = new Fail(this, "MonitorFailed", new FailProps
+        {
+            Error = "MonitorFailed",
+            Cause = "The import status check kept failing; the study is marked failed.",
+        });
+
+        var markTimedOut = MarkStudy("MarkTimedOut", props.StudyTable, StatusImportTimedOut, "import_timed_out", importTimedOut);
+        var markMonitorFailed = MarkStudy("MarkMonitorFailed", props.StudyTable, StatusImportFailed, "monitor_error", monitorFailed);
+
+        checkImportStatus.AddCatch(markMonitorFailed, new CatchProps
+        {
+            Errors = [Errors.ALL],
+            // Keeps the loop state (study_id) for the update; the error lands beside it.
+            ResultPath = "$.error",
+        });
+
+        var publishStudyReady = new EventBridgePutEvents(this, "PublishStudyReady", new EventBridgePutEventsProps
+        {
+            Entries =
+            [
+                new EventBridgePutEventsEntry
+                {
+                    // No EventBus: the account's default bus.
+                    Source = props.ProjectName,
+                    DetailType = StudyReadyDetailType,
+                    Detail = TaskInput.FromObject(new Dictionary<string, object>
+                    {
+                        ["study_id"] = JsonPath.StringAt("$.study_id"),
+                        ["datastore_id"] = JsonPath.StringAt("$.datastore_id"),
+                        ["image_set_id"] = JsonPath.StringAt("$.image_set_id"),
+                        ["image_set_ids"] = JsonPath.ListAt("$.image_set_ids"),
+                    }),
+                },
+            ],
+            ResultPath = JsonPath.DISCARD,
+        });
+        publishStudyReady.AddRetry(new RetryProps
+        {
+            Errors = [Errors.TASKS_FAILED],
+            Interval = Duration.Seconds(2),
+            MaxAttempts = 3,
+            BackoffRate = 2,
+            JitterStrategy = JitterType.FULL,
+        });
+        publishStudyReady.Next(new Succeed(this, "StudyReady"));
+
+        var isImportDone = new Choice(this, "IsImportDone")
+            .When(
+                Condition.And(
+                    Condition.BooleanEquals("$.done", true),
+                    Condition.StringEquals("$.status", StatusReadyForAnalysis)),
+                publishStudyReady)
+            .When(Condition.BooleanEquals("$.done", true), importFailed)
+            .When(Condition.NumberGreaterThanEquals("$.attempt", MaxAttempts), markTimedOut)
+            .Otherwise(waitForImport);
+
+        waitForImport.Next(checkImportStatus).Next(isImportDone);
+
+        Logs = new LogGroup(this, "Logs", new LogGroupProps
+        {
+            // The /aws/vendedlogs/ prefix lets Step Functions share one CloudWatch Logs resource
+            // policy across state machines instead of growing it (5,120-character limit) per machine.
+            LogGroupName = $"/aws/vendedlogs/states/{props.ProjectName}-processing",
+            Retention = props.LogRetention,
+            RemovalPolicy = RemovalPolicy.RETAIN,
+        });
+
+        StateMachine = new StateMachine(this, "StateMachine", new StateMachineProps
+        {
+            StateMachineName = $"{props.ProjectName}-processing",
+            StateMachineType = StateMachineType.STANDARD,
+            Comment = "Polls a HealthImaging import until it ends and records the outcome on the study",
+            DefinitionBody = DefinitionBody.FromChainable(waitForImport),
+            Timeout = Duration.Seconds(TimeoutSeconds),
+            TracingEnabled = true,
+            Logs = new LogOptions
+            {
+                Destination = Logs,
+                // Failures only; the execution history already records every transition for 90 days.
+                Level = LogLevel.ERROR,
+                // Execution data carries ids only, but logs are no place to find that out the hard way.
+                IncludeExecutionData = false,
+            },
+        });
+
+        BackstopDeadLetterQueue = new Queue(this, "BackstopDeadLetterQueue", new QueueProps
+        {
+            QueueName = $"{props.ProjectName}-workflow-backstop-dlq",
+            Encryption = QueueEncryption.SQS_MANAGED,
+            EnforceSSL = true,
+            RetentionPeriod = Duration.Days(14),
+        });
+
+        // EventBridge invokes the monitor asynchronously: a failing invocation is retried by
+        // Lambda and then parked here, beside the events EventBridge could not deliver at all.
+        props.MonitorFunction.ConfigureAsyncInvoke(new EventInvokeConfigOptions
+        {
+            RetryAttempts = 2,
+            MaxEventAge = Duration.Hours(6),
+            OnFailure = new SqsDestination(BackstopDeadLetterQueue),
+        });
+
+        BackstopRule = new Rule(this, "ExecutionEndedBadlyRule", new RuleProps
+        {
+            RuleName = $"{props.ProjectName}-processing-backstop",
+            Description = "Marks the study failed when a processing execution fails, times out or is aborted",
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.states"],
+                DetailType = ["Step Functions Execution Status Change"],
+                Detail = new Dictionary<string, object>
+                {
+                    ["status"] = BackstopStatuses,
+                    ["stateMachineArn"] = new[] { StateMachine.StateMachineArn },
+                },
+            },
+        });
+        BackstopRule.AddTarget(new LambdaFunction(props.MonitorFunction, new LambdaFunctionProps
+        {
+            Event = RuleTargetInput.FromObject(new Dictionary<string, object>
+            {
+                ["execution_name"] = EventField.FromPath("$.detail.name"),
+                ["execution_status"] = EventField.FromPath("$.detail.status"),
+            }),
+            RetryAttempts = 8,
+            MaxEventAge = Duration.Hours(24),
+            DeadLetterQueue = BackstopDeadLetterQueue,
+        }));
+    }
+
+    public StateMachine StateMachine { get; }
+
+    public LogGroup Logs { get; }
+
+    public Rule BackstopRule { get; }
+
+    public Queue BackstopDeadLetterQueue { get; }
+
+    private DynamoUpdateItem MarkStudy(string stateName, ITable table, string status, string reason, Fail then)
+    {
+        var update = new DynamoUpdateItem(this, stateName, new DynamoUpdateItemProps
+        {
+            Table = table,
+            Key = new Dictionary<string, DynamoAttributeValue>
+            {
+                [StudyTable.PartitionKey] = DynamoAttributeValue.FromString(JsonPath.StringAt("$.study_id")),
+            },
+            UpdateExpression = "SET #status = :status, #failure_reason = :failure_reason, #updated_at = :updated_at",
+            // Never overwrite an outcome another writer (monitor, backstop) already recorded.
+            ConditionExpression = "#status IN (:received, :importing)",
+            ExpressionAttributeNames = new Dictionary<string, string>
+            {
+                ["#status"] = "status",
+                ["#failure_reason"] = "failure_reason",
+                ["#updated_at"] = "updated_at",
+            },
+            ExpressionAttributeValues = new Dictionary<string, DynamoAttributeValue>
+            {
+                [":status"] = DynamoAttributeValue.FromString(status),
+                [":failure_reason"] = DynamoAttributeValue.FromString(reason),
+                [":updated_at"] = DynamoAttributeValue.FromString(JsonPath.StateEnteredTime),
+                [":received"] = DynamoAttributeValue.FromString(StatusReceived),
+                [":importing"] = DynamoAttributeValue.FromString(StatusImporting),
+            },
+            ResultPath = JsonPath.DISCARD,
+        });
+        update.AddRetry(new RetryProps
+        {
+            Errors = [.. DynamoRetryErrors],
+            Interval = Duration.Seconds(1),
+            MaxAttempts = 5,
+            BackoffRate = 2,
+            JitterStrategy = JitterType.FULL,
+        });
+        update.AddCatch(then, new CatchProps
+        {
+            Errors = [ConditionalCheckFailed],
+            ResultPath = JsonPath.DISCARD,
+        });
+        update.Next(then);
+        return update;
+    }
+}

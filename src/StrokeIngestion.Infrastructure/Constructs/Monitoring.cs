@@ -1,0 +1,222 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Apigatewayv2;
+using Amazon.CDK.AWS.CloudWatch;
+using Amazon.CDK.AWS.CloudWatch.Actions;
+using Amazon.CDK.AWS.DynamoDB;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.KMS;
+using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.SNS;
+using Amazon.CDK.AWS.SNS.Subscriptions;
+using Amazon.CDK.AWS.SQS;
+using Amazon.CDK.AWS.StepFunctions;
+using Constructs;
+
+namespace StrokeIngestion.Infrastructure.Constructs;
+
+internal sealed record MonitoringProps(
+    string ProjectName,
+    string? AlarmEmail,
+    IFunction UploadFunction,
+    IFunction MonitorFunction,
+    StateMachine StateMachine,
+    ITable StudyTable,
+    HttpApi Api,
+    IQueue BackstopDeadLetterQueue);
+
+/// <summary>
+/// Alarms that page someone (through one encrypted SNS topic) and the dashboard an on-call
+/// engineer opens first. Every metric here is a count or a duration: no PHI reaches CloudWatch.
+/// </summary>
+internal sealed class Monitoring : Construct
+{
+    /// <summary>p90 import duration above this is worth a look (the loop gives up at two hours).</summary>
+    public static readonly Duration SlowImportThreshold = Duration.Minutes(30);
+
+    public Monitoring(Construct scope, string id, MonitoringProps props)
+        : base(scope, id)
+    {
+        ArgumentNullException.ThrowIfNull(props);
+        var project = props.ProjectName;
+
+        // A customer managed key, not alias/aws/sns: that AWS managed key's policy cannot be
+        // changed to let CloudWatch publish, so alarms on a topic encrypted with it never arrive.
+        TopicKey = new Key(this, "AlarmTopicKey", new KeyProps
+        {
+            Description = $"Encrypts {project} alarm notifications",
+            EnableKeyRotation = true,
+            // Notifications are transient: nothing durable stays encrypted under this key.
+            RemovalPolicy = RemovalPolicy.DESTROY,
+            PendingWindow = Duration.Days(7),
+        });
+        TopicKey.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "LetCloudWatchAlarmsPublish",
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["kms:Decrypt", "kms:GenerateDataKey"],
+            Resources = ["*"],
+        }));
+
+        AlarmTopic = new Topic(this, "AlarmTopic", new TopicProps
+        {
+            TopicName = $"{project}-ingestion-alarms",
+            DisplayName = $"{project} ingestion alarms",
+            MasterKey = TopicKey,
+            EnforceSSL = true,
+        });
+        // The topic policy EnforceSSL creates replaces SNS's default one, so CloudWatch needs an
+        // explicit grant, limited to this account's alarms.
+        AlarmTopic.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "LetCloudWatchAlarmsPublish",
+            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
+            Actions = ["sns:Publish"],
+            Resources = [AlarmTopic.TopicArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Aws.ACCOUNT_ID },
+                ["ArnLike"] = new Dictionary<string, object>
+                {
+                    ["aws:SourceArn"] = Stack.Of(this).FormatArn(new ArnComponents
+                    {
+                        Service = "cloudwatch",
+                        Resource = "alarm",
+                        ResourceName = "*",
+                        ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+                    }),
+                },
+            },
+        }));
+        if (props.AlarmEmail is not null)
+        {
+            AlarmTopic.AddSubscription(new EmailSubscription(props.AlarmEmail));
+        }
+
+        var fiveMinutes = Duration.Minutes(5);
+        var alarms = new List<Alarm>
+        {
+            // The upload handler returns rejections as responses; an Errors datapoint is a crash.
+            SumAlarm("UploadHandlerErrors", $"{project}-upload-handler-errors", props.UploadFunction.MetricErrors(), 1,
+                "The upload handler threw: uploads are failing with 5xx."),
+            SumAlarm("UploadHandlerThrottles", $"{project}-upload-handler-throttles", props.UploadFunction.MetricThrottles(), 1,
+                "Upload requests were throttled by Lambda concurrency."),
+            // Transient dependency errors are retried by the state machine; a few are normal.
+            SumAlarm("ImportMonitorErrors", $"{project}-import-monitor-errors", props.MonitorFunction.MetricErrors(), 3,
+                "The import monitor failed repeatedly; imports may be stuck or marked monitor_error."),
+            SumAlarm("ImportMonitorThrottles", $"{project}-import-monitor-throttles", props.MonitorFunction.MetricThrottles(), 1,
+                "Import status checks were throttled by Lambda concurrency."),
+            SumAlarm("WorkflowExecutionsFailed", $"{project}-processing-failed", props.StateMachine.MetricFailed(), 1,
+                "A processing execution failed: an import failed or could not be monitored."),
+            SumAlarm("WorkflowExecutionsTimedOut", $"{project}-processing-timed-out", props.StateMachine.MetricTimedOut(), 1,
+                "A processing execution hit the state machine timeout."),
+            SumAlarm("ApiServerErrors", $"{project}-upload-api-5xx", props.Api.MetricServerError(new MetricOptions { Period = fiveMinutes }), 5,
+                "The upload API returned 5xx responses."),
+            new Alarm(this, "BackstopDeadLetters", new AlarmProps
+            {
+                AlarmName = $"{project}-workflow-backstop-dead-letters",
+                AlarmDescription = "A failed or timed-out execution could not be recorded on its study; replay the messages.",
+                Metric = props.BackstopDeadLetterQueue.MetricApproximateNumberOfMessagesVisible(new MetricOptions
+                {
+                    Period = fiveMinutes,
+                    Statistic = Stats.MAXIMUM,
+                }),
+                Threshold = 1,
+                EvaluationPeriods = 1,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+            }),
+            new Alarm(this, "SlowImports", new AlarmProps
+            {
+                AlarmName = $"{project}-import-duration-p90",
+                AlarmDescription = "Imports take longer than usual to become ready for analysis.",
+                Metric = props.StateMachine.MetricTime(new MetricOptions
+                {
+                    Period = Duration.Minutes(15),
+                    Statistic = Stats.Percentile(90),
+                }),
+                Threshold = SlowImportThreshold.ToMilliseconds(),
+                EvaluationPeriods = 1,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+            }),
+        };
+
+        var action = new SnsAction(AlarmTopic);
+        foreach (var alarm in alarms)
+        {
+            alarm.AddAlarmAction(action);
+            alarm.AddOkAction(action);
+        }
+
+        Alarms = alarms;
+
+        DashboardName = $"{project}-ingestion";
+        Dashboard = new Dashboard(this, "Dashboard", new DashboardProps { DashboardName = DashboardName });
+        Dashboard.AddWidgets(
+            Graph("Upload API requests and errors", fiveMinutes,
+                props.Api.MetricCount(new MetricOptions { Label = "requests", Statistic = Stats.SUM }),
+                props.Api.MetricClientError(new MetricOptions { Label = "4xx" }),
+                props.Api.MetricServerError(new MetricOptions { Label = "5xx" })),
+            Graph("Lambda invocations", fiveMinutes,
+                props.UploadFunction.MetricInvocations(new MetricOptions { Label = "upload-handler" }),
+                props.MonitorFunction.MetricInvocations(new MetricOptions { Label = "import-monitor" })),
+            Graph("Lambda errors and throttles", fiveMinutes,
+                props.UploadFunction.MetricErrors(new MetricOptions { Label = "upload-handler errors" }),
+                props.MonitorFunction.MetricErrors(new MetricOptions { Label = "import-monitor errors" }),
+                props.UploadFunction.MetricThrottles(new MetricOptions { Label = "upload-handler throttles" }),
+                props.MonitorFunction.MetricThrottles(new MetricOptions { Label = "import-monitor throttles" })));
+        Dashboard.AddWidgets(
+            Graph("Import execution time (ms)", Duration.Minutes(15),
+                props.StateMachine.MetricTime(new MetricOptions { Statistic = Stats.Percentile(50), Label = "p50" }),
+                props.StateMachine.MetricTime(new MetricOptions { Statistic = Stats.Percentile(90), Label = "p90" })),
+            Graph("Execution success rate (%)", Duration.Hours(1), ExecutionSuccessRate(props.StateMachine)),
+            Graph("Study table consumed capacity", fiveMinutes,
+                props.StudyTable.MetricConsumedReadCapacityUnits(new MetricOptions { Label = "read units" }),
+                props.StudyTable.MetricConsumedWriteCapacityUnits(new MetricOptions { Label = "write units" })));
+    }
+
+    public Key TopicKey { get; }
+
+    public Topic AlarmTopic { get; }
+
+    public IReadOnlyList<Alarm> Alarms { get; }
+
+    public Dashboard Dashboard { get; }
+
+    public string DashboardName { get; }
+
+    private static MathExpression ExecutionSuccessRate(StateMachine machine) => new(new MathExpressionProps
+    {
+        Label = "succeeded / ended",
+        Expression = "100 * FILL(succeeded, 0) / (FILL(succeeded, 0) + FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0))",
+        UsingMetrics = new Dictionary<string, IMetric>
+        {
+            ["succeeded"] = machine.MetricSucceeded(),
+            ["failed"] = machine.MetricFailed(),
+            ["timedOut"] = machine.MetricTimedOut(),
+            ["aborted"] = machine.MetricAborted(),
+        },
+        Period = Duration.Hours(1),
+    });
+
+    private static GraphWidget Graph(string title, Duration period, params IMetric[] metrics) => new(new GraphWidgetProps
+    {
+        Title = title,
+        Left = metrics,
+        Period = period,
+        Width = 8,
+        Height = 6,
+    });
+
+    private Alarm SumAlarm(string id, string name, Metric metric, double threshold, string description) =>
+        new(this, id, new AlarmProps
+        {
+            AlarmName = name,
+            AlarmDescription = description,
+            Metric = metric.With(new MetricOptions { Statistic = Stats.SUM, Period = Duration.Minutes(5) }),
+            Threshold = threshold,
+            EvaluationPeriods = 1,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
+}

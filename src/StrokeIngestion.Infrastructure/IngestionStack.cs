@@ -1,0 +1,171 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.IAM;
+using Constructs;
+using StrokeIngestion.Infrastructure.Constructs;
+
+namespace StrokeIngestion.Infrastructure;
+
+/// <summary>
+/// Phase 1 ingestion: upload bucket, study table, HealthImaging datastore, the upload API and
+/// the import-monitoring workflow, with their alarms. Each construct grants only what the
+/// function beside it calls; the statements are written out so that each can be reviewed.
+/// </summary>
+internal sealed class IngestionStack : Stack
+{
+    public const string UploadHandlerName = "StrokeIngestion.UploadHandler::StrokeIngestion.UploadHandler.Function::Handle";
+    public const string ImportMonitorHandlerName = "StrokeIngestion.ImportMonitor::StrokeIngestion.ImportMonitor.Function::Handle";
+
+    // Upload: Lambda's CPU share grows with memory, and this function sits on a caller's
+    // synchronous path (DICOM header checks, S3 copies, three AWS calls) where cold starts are
+    // JIT- and TLS-bound; the published .NET cold-start figures are measured at 1024 MB.
+    public const int UploadMemoryMb = 1024;
+
+    // Monitor: two small reads per poll, off any user's path; half the memory halves the cost.
+    public const int MonitorMemoryMb = 512;
+
+    // Below the HTTP API's fixed 30 s integration timeout, so the caller sees our error, not a 504.
+    public static readonly Duration UploadTimeout = Duration.Seconds(29);
+    public static readonly Duration MonitorTimeout = Duration.Seconds(60);
+
+    public IngestionStack(Construct scope, string id, StackConfig config, IStackProps? props = null)
+        : base(scope, id, props)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var project = config.ProjectName;
+        var retention = config.LogRetention;
+
+        Storage = new UploadStorage(this, "UploadStorage", project);
+        Studies = new StudyTable(this, "StudyTable", project);
+        Datastore = new ImportDatastore(this, "ImportDatastore", project, Storage, config.KmsKeyArn);
+
+        var shared = new Dictionary<string, string>
+        {
+            ["STUDY_TABLE_NAME"] = Studies.Table.TableName,
+            ["UPLOAD_BUCKET_NAME"] = Storage.Bucket.BucketName,
+            ["DATASTORE_ID"] = Datastore.DatastoreId,
+            ["UPLOAD_PREFIX"] = UploadStorage.UploadPrefix,
+            ["IMPORT_INPUT_PREFIX"] = UploadStorage.ImportInputPrefix,
+            ["IMPORT_OUTPUT_PREFIX"] = UploadStorage.ImportOutputPrefix,
+        };
+
+        ImportMonitor = new IngestionFunction(this, "ImportMonitor", new IngestionFunctionProps(
+            FunctionName: $"{project}-import-monitor",
+            Description: "Checks a HealthImaging import job and records its outcome on the study",
+            AssetDirectory: config.ImportMonitorAsset,
+            Handler: ImportMonitorHandlerName,
+            MemorySizeMb: MonitorMemoryMb,
+            Timeout: MonitorTimeout,
+            Architecture: config.Architecture,
+            LogRetention: retention,
+            Environment: shared));
+        GrantMonitor(ImportMonitor.Role);
+
+        Workflow = new ImportWorkflow(this, "ImportWorkflow", new ImportWorkflowProps(
+            project, ImportMonitor.Function, Studies.Table, retention));
+
+        UploadHandler = new IngestionFunction(this, "UploadHandler", new IngestionFunctionProps(
+            FunctionName: $"{project}-upload-handler",
+            Description: "Validates an uploaded DICOM study, starts its HealthImaging import and the monitoring workflow",
+            AssetDirectory: config.UploadHandlerAsset,
+            Handler: UploadHandlerName,
+            MemorySizeMb: UploadMemoryMb,
+            Timeout: UploadTimeout,
+            Architecture: config.Architecture,
+            LogRetention: retention,
+            Environment: new Dictionary<string, string>(shared)
+            {
+                ["IMPORT_ROLE_ARN"] = Datastore.ImportRole.RoleArn,
+                ["STATE_MACHINE_ARN"] = Workflow.StateMachine.StateMachineArn,
+                ["ALLOWED_MODALITIES"] = "CT,MR",
+            }));
+        GrantUpload(UploadHandler.Role);
+
+        Api = new IngestionApi(this, "IngestionApi", new IngestionApiProps(
+            project, UploadHandler.Function, config.CorsAllowedOrigins, config.Jwt, retention));
+
+        Monitoring = new Monitoring(this, "Monitoring", new MonitoringProps(
+            project,
+            config.AlarmEmail,
+            UploadHandler.Function,
+            ImportMonitor.Function,
+            Workflow.StateMachine,
+            Studies.Table,
+            Api.Api,
+            Workflow.BackstopDeadLetterQueue));
+
+        Output("ApiUrl", Api.UploadUrl, "POST DICOM study upload requests here (SigV4-signed unless a JWT issuer is configured)");
+        Output("UploadRouteArn", Api.UploadRouteArn, "Grant callers execute-api:Invoke on this ARN");
+        Output("UploadBucketName", Storage.Bucket.BucketName, $"Clients put study files under {UploadStorage.UploadPrefix}");
+        Output("StudyTableName", Studies.Table.TableName, "Study records");
+        Output("DatastoreId", Datastore.DatastoreId, "HealthImaging datastore");
+        Output("StateMachineArn", Workflow.StateMachine.StateMachineArn, "Import-monitoring workflow");
+        Output("ImportRoleArn", Datastore.ImportRole.RoleArn, "Role HealthImaging assumes for imports");
+        Output("DashboardName", Monitoring.DashboardName, "CloudWatch dashboard");
+
+        Amazon.CDK.Tags.Of(this).Add("project", project);
+    }
+
+    public UploadStorage Storage { get; }
+
+    public StudyTable Studies { get; }
+
+    public ImportDatastore Datastore { get; }
+
+    public IngestionFunction ImportMonitor { get; }
+
+    public IngestionFunction UploadHandler { get; }
+
+    public ImportWorkflow Workflow { get; }
+
+    public IngestionApi Api { get; }
+
+    public Monitoring Monitoring { get; }
+
+    private void GrantUpload(Role role)
+    {
+        role.AddToPolicy(Allow("ReadUploadedFiles", ["s3:GetObject", "s3:GetObjectVersion"],
+            Storage.ObjectsArn(UploadStorage.UploadPrefix)));
+        role.AddToPolicy(ListUnder("ListUploadedFiles", UploadStorage.UploadPrefix));
+        role.AddToPolicy(Allow("CopyToImportFolder", ["s3:PutObject"],
+            Storage.ObjectsArn(UploadStorage.ImportInputPrefix)));
+        role.AddToPolicy(Allow("WriteStudyRecords", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            Studies.Table.TableArn));
+        role.AddToPolicy(Allow("StartImport", ["medical-imaging:StartDICOMImportJob"], Datastore.DatastoreArn));
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "PassImportRole",
+            Actions = ["iam:PassRole"],
+            Resources = [Datastore.ImportRole.RoleArn],
+            Conditions = new Dictionary<string, object>
+            {
+                ["StringEquals"] = new Dictionary<string, object> { ["iam:PassedToService"] = ImportDatastore.ServicePrincipal },
+            },
+        }));
+        role.AddToPolicy(Allow("StartMonitoring", ["states:StartExecution"], Workflow.StateMachine.StateMachineArn));
+    }
+
+    private void GrantMonitor(Role role)
+    {
+        role.AddToPolicy(Allow("ReadImportJob", ["medical-imaging:GetDICOMImportJob"], Datastore.DatastoreArn));
+        role.AddToPolicy(Allow("ReadImportReports", ["s3:GetObject"], Storage.ObjectsArn(UploadStorage.ImportOutputPrefix)));
+        role.AddToPolicy(ListUnder("ListImportReports", UploadStorage.ImportOutputPrefix));
+        role.AddToPolicy(Allow("UpdateStudyRecords", ["dynamodb:GetItem", "dynamodb:UpdateItem"], Studies.Table.TableArn));
+    }
+
+    private static PolicyStatement Allow(string sid, string[] actions, string resource) =>
+        new(new PolicyStatementProps { Sid = sid, Actions = actions, Resources = [resource] });
+
+    private PolicyStatement ListUnder(string sid, string prefix) => new(new PolicyStatementProps
+    {
+        Sid = sid,
+        Actions = ["s3:ListBucket"],
+        Resources = [Storage.Bucket.BucketArn],
+        Conditions = new Dictionary<string, object>
+        {
+            ["StringLike"] = new Dictionary<string, object> { ["s3:prefix"] = prefix + "*" },
+        },
+    });
+
+    private void Output(string id, string value, string description) =>
+        new CfnOutput(this, id, new CfnOutputProps { Value = value, Description = description });
+}

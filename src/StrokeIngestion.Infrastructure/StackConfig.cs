@@ -1,0 +1,286 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Amazon.CDK.AWS.Logs;
+
+namespace StrokeIngestion.Infrastructure;
+
+/// <summary>CPU architecture of both functions (the published bundles must match it).</summary>
+internal enum LambdaArchitecture
+{
+    Arm64,
+    X86_64,
+}
+
+/// <summary>Issuer and audiences of a JWT authorizer; configured together or not at all.</summary>
+internal sealed record JwtSettings(string Issuer, IReadOnlyList<string> Audiences);
+
+/// <summary>
+/// Everything the stack can be configured with, read from CDK context (cdk.json or
+/// <c>-c key=value</c>) and validated here so that constructs receive only valid values.
+/// </summary>
+internal sealed record StackConfig(
+    string ProjectName,
+    string StackName,
+    string? KmsKeyArn,
+    IReadOnlyList<string> CorsAllowedOrigins,
+    JwtSettings? Jwt,
+    string? AlarmEmail,
+    int LogRetentionDays,
+    LambdaArchitecture Architecture,
+    string UploadHandlerAsset,
+    string ImportMonitorAsset)
+{
+    /// <summary>Retention of every log group the stack creates.</summary>
+    public RetentionDays LogRetention => RetentionPeriods[LogRetentionDays];
+
+    public const string ProjectNameKey = "projectName";
+    public const string StackNameKey = "stackName";
+    public const string KmsKeyArnKey = "kmsKeyArn";
+    public const string CorsAllowedOriginsKey = "corsAllowedOrigins";
+    public const string JwtIssuerKey = "jwtIssuer";
+    public const string JwtAudienceKey = "jwtAudience";
+    public const string AlarmEmailKey = "alarmEmail";
+    public const string LogRetentionDaysKey = "logRetentionDays";
+    public const string ArchitectureKey = "architecture";
+    public const string UploadHandlerAssetKey = "uploadHandlerAsset";
+    public const string ImportMonitorAssetKey = "importMonitorAsset";
+
+    public const string DefaultProjectName = "stroke-detection-ai";
+    public const string DefaultStackName = "stroke-detection-phase1";
+
+    // A year of PHI-free application and audit logs covers incident investigation and an
+    // annual audit cycle; longer-term evidence belongs in the organisation's log archive.
+    public const int DefaultLogRetentionDays = 365;
+
+    public const string DefaultUploadHandlerAsset = "artifacts/upload-handler";
+    public const string DefaultImportMonitorAsset = "artifacts/import-monitor";
+
+    /// <summary>The retention periods CloudWatch Logs accepts, in days.</summary>
+    public static readonly IReadOnlyDictionary<int, RetentionDays> RetentionPeriods = new Dictionary<int, RetentionDays>
+    {
+        [1] = RetentionDays.ONE_DAY,
+        [3] = RetentionDays.THREE_DAYS,
+        [5] = RetentionDays.FIVE_DAYS,
+        [7] = RetentionDays.ONE_WEEK,
+        [14] = RetentionDays.TWO_WEEKS,
+        [30] = RetentionDays.ONE_MONTH,
+        [60] = RetentionDays.TWO_MONTHS,
+        [90] = RetentionDays.THREE_MONTHS,
+        [120] = RetentionDays.FOUR_MONTHS,
+        [150] = RetentionDays.FIVE_MONTHS,
+        [180] = RetentionDays.SIX_MONTHS,
+        [365] = RetentionDays.ONE_YEAR,
+        [400] = RetentionDays.THIRTEEN_MONTHS,
+        [545] = RetentionDays.EIGHTEEN_MONTHS,
+        [731] = RetentionDays.TWO_YEARS,
+        [1096] = RetentionDays.THREE_YEARS,
+        [1827] = RetentionDays.FIVE_YEARS,
+        [2192] = RetentionDays.SIX_YEARS,
+        [2557] = RetentionDays.SEVEN_YEARS,
+        [2922] = RetentionDays.EIGHT_YEARS,
+        [3288] = RetentionDays.NINE_YEARS,
+        [3653] = RetentionDays.TEN_YEARS,
+    };
+
+    // 3–36 characters: the longest derived name, the bucket "<project>-dicom-uploads-<12-digit
+    // account>", must stay within S3's 63. No dots (bucket and EventBridge source rules).
+    private static readonly Regex ProjectNamePattern = new("^[a-z][a-z0-9-]{1,34}[a-z0-9]$", RegexOptions.CultureInvariant);
+    private static readonly Regex StackNamePattern = new("^[A-Za-z][A-Za-z0-9-]{0,127}$", RegexOptions.CultureInvariant);
+    private static readonly Regex KmsKeyArnPattern = new(@"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/(mrk-)?[0-9a-f-]{32,36}$", RegexOptions.CultureInvariant);
+    private static readonly Regex OriginPattern = new(@"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$", RegexOptions.CultureInvariant);
+    private static readonly Regex EmailPattern = new(@"^[^@\s]+@[^@\s]+\.[^@\s]+$", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Reads and validates every key. <paramref name="context"/> returns a context value or
+    /// null; relative asset paths resolve against <paramref name="baseDirectory"/> (the folder
+    /// holding cdk.json when the CLI runs the app).
+    /// </summary>
+    /// <exception cref="StackConfigException">One or more values are invalid; the message names each key.</exception>
+    public static StackConfig FromContext(Func<string, object?> context, string baseDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var errors = new List<string>();
+
+        var projectName = ReadString(context, ProjectNameKey) ?? DefaultProjectName;
+        if (!ProjectNamePattern.IsMatch(projectName))
+        {
+            errors.Add($"Context '{ProjectNameKey}' must be 3-36 characters of lower-case letters, digits and hyphens, start with a letter and end with a letter or digit (got '{projectName}').");
+        }
+
+        var stackName = ReadString(context, StackNameKey) ?? DefaultStackName;
+        if (!StackNamePattern.IsMatch(stackName))
+        {
+            errors.Add($"Context '{StackNameKey}' must be a CloudFormation stack name: a letter followed by up to 127 letters, digits or hyphens (got '{stackName}').");
+        }
+
+        var kmsKeyArn = ReadString(context, KmsKeyArnKey);
+        if (kmsKeyArn is not null && !KmsKeyArnPattern.IsMatch(kmsKeyArn))
+        {
+            errors.Add($"Context '{KmsKeyArnKey}' must be the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<key id>); aliases cannot scope IAM policies.");
+        }
+
+        var origins = ReadList(context, CorsAllowedOriginsKey) ?? ["*"];
+        if (origins.Count == 0)
+        {
+            errors.Add($"Context '{CorsAllowedOriginsKey}' must name at least one origin, or '*'.");
+        }
+        else if (origins.Contains("*") && origins.Count > 1)
+        {
+            errors.Add($"Context '{CorsAllowedOriginsKey}' cannot combine '*' with specific origins.");
+        }
+        else
+        {
+            foreach (var origin in origins.Where(o => o != "*" && !OriginPattern.IsMatch(o)))
+            {
+                errors.Add($"Context '{CorsAllowedOriginsKey}' has '{origin}', which is not an origin (scheme://host[:port], no path).");
+            }
+        }
+
+        var jwt = ReadJwt(context, errors);
+
+        var alarmEmail = ReadString(context, AlarmEmailKey);
+        if (alarmEmail is not null && !EmailPattern.IsMatch(alarmEmail))
+        {
+            errors.Add($"Context '{AlarmEmailKey}' must be an e-mail address.");
+        }
+
+        var retention = ReadDays(context, LogRetentionDaysKey, errors) ?? DefaultLogRetentionDays;
+        if (!RetentionPeriods.ContainsKey(retention))
+        {
+            errors.Add($"Context '{LogRetentionDaysKey}' must be one of the periods CloudWatch Logs accepts ({string.Join(", ", RetentionPeriods.Keys)}); got {retention}.");
+        }
+
+        var architectureText = ReadString(context, ArchitectureKey) ?? "arm64";
+        LambdaArchitecture architecture;
+        switch (architectureText)
+        {
+            case "arm64":
+                architecture = LambdaArchitecture.Arm64;
+                break;
+            case "x86_64":
+                architecture = LambdaArchitecture.X86_64;
+                break;
+            default:
+                architecture = LambdaArchitecture.Arm64;
+                errors.Add($"Context '{ArchitectureKey}' must be 'arm64' or 'x86_64' (got '{architectureText}').");
+                break;
+        }
+
+        var uploadAsset = ReadAsset(context, UploadHandlerAssetKey, DefaultUploadHandlerAsset, baseDirectory, errors);
+        var monitorAsset = ReadAsset(context, ImportMonitorAssetKey, DefaultImportMonitorAsset, baseDirectory, errors);
+
+        if (errors.Count > 0)
+        {
+            throw new StackConfigException(errors);
+        }
+
+        return new StackConfig(
+            projectName,
+            stackName,
+            kmsKeyArn,
+            origins,
+            jwt,
+            alarmEmail,
+            retention,
+            architecture,
+            uploadAsset,
+            monitorAsset);
+    }
+
+    private static JwtSettings? ReadJwt(Func<string, object?> context, List<string> errors)
+    {
+        var issuer = ReadString(context, JwtIssuerKey);
+        var audiences = ReadList(context, JwtAudienceKey);
+        if (issuer is null && audiences is null)
+        {
+            return null;
+        }
+
+        if (issuer is null || audiences is null || audiences.Count == 0)
+        {
+            errors.Add($"Context '{JwtIssuerKey}' and '{JwtAudienceKey}' must be set together (both for a JWT authorizer, neither for IAM authorization).");
+            return null;
+        }
+
+        if (!Uri.TryCreate(issuer, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+        {
+            errors.Add($"Context '{JwtIssuerKey}' must be an https URL (got '{issuer}').");
+            return null;
+        }
+
+        return new JwtSettings(issuer, audiences);
+    }
+
+    private static string ReadAsset(Func<string, object?> context, string key, string fallback, string baseDirectory, List<string> errors)
+    {
+        var value = ReadString(context, key) ?? fallback;
+        var path = Path.GetFullPath(value, baseDirectory);
+        if (!Directory.Exists(path))
+        {
+            errors.Add($"Context '{key}': the function bundle directory '{path}' does not exist. `cdk synth` publishes it first (the \"build\" command in cdk.json); when running the app directly, publish the function or point '{key}' at a bundle.");
+        }
+
+        return path;
+    }
+
+    private static string? ReadString(Func<string, object?> context, string key)
+    {
+        var text = context(key) switch
+        {
+            null => null,
+            string s => s,
+            IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+            var other => other.ToString(),
+        };
+        text = text?.Trim();
+        return string.IsNullOrEmpty(text) ? null : text;
+    }
+
+    private static List<string>? ReadList(Func<string, object?> context, string key)
+    {
+        var raw = context(key);
+        IEnumerable<string?> items = raw switch
+        {
+            null => [],
+            string s => s.Split(','),
+            IEnumerable<object> list => list.Select(o => o?.ToString()),
+            var other => [other.ToString()],
+        };
+        var values = items
+            .Select(s => s?.Trim())
+            .Where(s => !string.IsNullOrEmpty(s))
+            .Select(s => s ?? string.Empty)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        return raw is null || (raw is string text && string.IsNullOrWhiteSpace(text)) ? null : values;
+    }
+
+    private static int? ReadDays(Func<string, object?> context, string key, List<string> errors)
+    {
+        var text = ReadString(context, key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        errors.Add($"Context '{key}' must be a whole number of days (got '{text}').");
+        return DefaultLogRetentionDays;
+    }
+}
+
+/// <summary>The CDK context holds invalid values; the message lists each one with its key.</summary>
+internal sealed class StackConfigException : Exception
+{
+    public StackConfigException(IReadOnlyList<string> errors)
+        : base("Invalid stack configuration:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  - " + e)))
+    {
+        Errors = errors;
+    }
+
+    public IReadOnlyList<string> Errors { get; }
+}

@@ -1,0 +1,265 @@
+using System.Text.Json.Nodes;
+using Amazon.CDK.Assertions;
+using StrokeIngestion.Core.Domain;
+using StrokeIngestion.Infrastructure.Constructs;
+using StrokeIngestion.Infrastructure.Tests.Support;
+using static StrokeIngestion.Infrastructure.Tests.Support.J;
+
+namespace StrokeIngestion.Infrastructure.Tests.Constructs;
+
+[Collection(SynthesizedStacks.Name)]
+public sealed class ImportWorkflowTests(DefaultStackFixture stack)
+{
+    private const string StatesKey = "States";
+
+    private JsonObject Definition => WorkflowDefinition.Read(stack, stack.Placeholders);
+
+    private JsonObject States => Definition[StatesKey]?.AsObject() ?? [];
+
+    private string MonitorArn => "{" + stack.LogicalId(stack.Stack.ImportMonitor.Function) + ".Arn}";
+
+    [Fact]
+    public void StateMachine_ShouldBeStandardTracedAndLogErrorsWithoutExecutionData()
+    {
+        var logsId = stack.LogicalId(stack.Stack.Workflow.Logs);
+
+        stack.Template.HasResourceProperties("AWS::StepFunctions::StateMachine", Obj(
+            ("StateMachineName", "stroke-detection-ai-processing"),
+            ("StateMachineType", "STANDARD"),
+            ("TracingConfiguration", Obj(("Enabled", true))),
+            ("LoggingConfiguration", Obj(
+                ("Level", "ERROR"),
+                ("IncludeExecutionData", false),
+                ("Destinations", Arr(Obj(("CloudWatchLogsLogGroup", Obj(("LogGroupArn", GetAtt(logsId, "Arn")))))))))));
+        stack.Template.HasResourceProperties("AWS::Logs::LogGroup", Obj(
+            ("LogGroupName", "/aws/vendedlogs/states/stroke-detection-ai-processing"),
+            ("RetentionInDays", 365)));
+    }
+
+    [Fact]
+    public void Definition_ShouldTimeOutAfter9000SecondsAfterTheLoopBoundHasEndedIt()
+    {
+        Assert.Equal(9000, Definition["TimeoutSeconds"]?.GetValue<int>());
+        Assert.True(ImportWorkflow.MaxAttempts * ImportWorkflow.PollIntervalSeconds < 9000);
+    }
+
+    [Fact]
+    public void Definition_ShouldHaveExactlyTheContractStates()
+    {
+        var states = States.ToDictionary(s => s.Key, s => s.Value?["Type"]?.GetValue<string>());
+
+        Assert.Equal("WaitForImport", Definition["StartAt"]?.GetValue<string>());
+        Assert.Equal(
+            new Dictionary<string, string?>
+            {
+                ["WaitForImport"] = "Wait",
+                ["CheckImportStatus"] = "Task",
+                ["IsImportDone"] = "Choice",
+                ["PublishStudyReady"] = "Task",
+                ["StudyReady"] = "Succeed",
+                ["ImportFailed"] = "Fail",
+                ["MarkTimedOut"] = "Task",
+                ["ImportTimedOut"] = "Fail",
+                ["MarkMonitorFailed"] = "Task",
+                ["MonitorFailed"] = "Fail",
+            },
+            states);
+    }
+
+    [Fact]
+    public void WaitForImport_ShouldWait30SecondsBeforeEachCheck()
+    {
+        AssertJson("""{ "Type": "Wait", "Seconds": 30, "Next": "CheckImportStatus" }""", States["WaitForImport"]);
+    }
+
+    [Fact]
+    public void CheckImportStatus_ShouldInvokeTheMonitorWithTheLoopStateAndReplaceItWithThePayload()
+    {
+        var state = States["CheckImportStatus"];
+
+        Assert.Equal("arn:{AWS::Partition}:states:::lambda:invoke", state?["Resource"]?.GetValue<string>());
+        AssertJson($$"""{ "FunctionName": "{{MonitorArn}}", "Payload.$": "$" }""", state?["Parameters"]);
+        Assert.Equal("$.Payload", state?["OutputPath"]?.GetValue<string>());
+        Assert.Equal("IsImportDone", state?["Next"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void CheckImportStatus_ShouldRetryTransientFailuresWithJitteredBackoff()
+    {
+        var retry = Assert.Single(States["CheckImportStatus"]?["Retry"]?.AsArray() ?? []);
+
+        Assert.Equal(
+            [
+                "Lambda.ServiceException",
+                "Lambda.AWSLambdaException",
+                "Lambda.SdkClientException",
+                "Lambda.TooManyRequestsException",
+                "TransientDependencyException",
+                "States.Timeout",
+            ],
+            PolicyStatements.Strings(retry?["ErrorEquals"]));
+        Assert.True(retry?["BackoffRate"]?.GetValue<double>() > 1);
+        Assert.True(retry?["MaxAttempts"]?.GetValue<int>() > 1);
+        Assert.Equal("FULL", retry?["JitterStrategy"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void CheckImportStatus_WhenEverythingFails_ShouldKeepTheStateAndMarkTheMonitorFailed()
+    {
+        var state = States["CheckImportStatus"];
+
+        AssertJson("""[{ "ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "MarkMonitorFailed" }]""", state?["Catch"]);
+        // States.Timeout in the retry list only means something with a task timeout.
+        Assert.True(state?["TimeoutSeconds"]?.GetValue<int>() > 60);
+    }
+
+    [Fact]
+    public void IsImportDone_ShouldBranchOnReadyThenDoneThenTheAttemptBoundElseLoop()
+    {
+        AssertJson(
+            """
+            {
+              "Type": "Choice",
+              "Choices": [
+                {
+                  "And": [
+                    { "Variable": "$.done", "BooleanEquals": true },
+                    { "Variable": "$.status", "StringEquals": "READY_FOR_ANALYSIS" }
+                  ],
+                  "Next": "PublishStudyReady"
+                },
+                { "Variable": "$.done", "BooleanEquals": true, "Next": "ImportFailed" },
+                { "Variable": "$.attempt", "NumericGreaterThanEquals": 240, "Next": "MarkTimedOut" }
+              ],
+              "Default": "WaitForImport"
+            }
+            """,
+            States["IsImportDone"]);
+    }
+
+    [Fact]
+    public void PublishStudyReady_ShouldPutTheReadyEventOnTheDefaultBusThenSucceed()
+    {
+        var state = States["PublishStudyReady"];
+
+        Assert.Equal("arn:{AWS::Partition}:states:::events:putEvents", state?["Resource"]?.GetValue<string>());
+        AssertJson(
+            """
+            {
+              "Entries": [{
+                "Source": "stroke-detection-ai",
+                "DetailType": "Study Ready For Analysis",
+                "Detail": {
+                  "study_id.$": "$.study_id",
+                  "datastore_id.$": "$.datastore_id",
+                  "image_set_id.$": "$.image_set_id",
+                  "image_set_ids.$": "$.image_set_ids"
+                }
+              }]
+            }
+            """,
+            state?["Parameters"]);
+        Assert.Equal("StudyReady", state?["Next"]?.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("MarkTimedOut", "IMPORT_TIMED_OUT", "import_timed_out", "ImportTimedOut")]
+    [InlineData("MarkMonitorFailed", "IMPORT_FAILED", "monitor_error", "MonitorFailed")]
+    public void MarkState_ShouldRecordTheOutcomeOnlyOnAStudyStillInProgressThenFail(string name, string status, string reason, string fail)
+    {
+        var state = States[name];
+
+        Assert.Equal("arn:{AWS::Partition}:states:::dynamodb:updateItem", state?["Resource"]?.GetValue<string>());
+        AssertJson(
+            $$"""
+            {
+              "TableName": "{StudyMetadataTable}",
+              "Key": { "study_id": { "S.$": "$.study_id" } },
+              "UpdateExpression": "SET #status = :status, #failure_reason = :failure_reason, #updated_at = :updated_at",
+              "ConditionExpression": "#status IN (:received, :importing)",
+              "ExpressionAttributeNames": {
+                "#status": "status",
+                "#failure_reason": "failure_reason",
+                "#updated_at": "updated_at"
+              },
+              "ExpressionAttributeValues": {
+                ":status": { "S": "{{status}}" },
+                ":failure_reason": { "S": "{{reason}}" },
+                ":updated_at": { "S.$": "$$.State.EnteredTime" },
+                ":received": { "S": "RECEIVED" },
+                ":importing": { "S": "IMPORTING" }
+              }
+            }
+            """,
+            state?["Parameters"]);
+        Assert.Equal(fail, state?["Next"]?.GetValue<string>());
+        AssertJson($$"""[{ "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": null, "Next": "{{fail}}" }]""", state?["Catch"]);
+        Assert.Equal("Fail", States[fail]?["Type"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void StatusValues_ShouldBeTheOnesCoreWrites()
+    {
+        Assert.Equal(StudyStatus.Received, ImportWorkflow.StatusReceived);
+        Assert.Equal(StudyStatus.Importing, ImportWorkflow.StatusImporting);
+        Assert.Equal(StudyStatus.ReadyForAnalysis, ImportWorkflow.StatusReadyForAnalysis);
+        Assert.Equal(StudyStatus.ImportFailed, ImportWorkflow.StatusImportFailed);
+        Assert.Equal(StudyStatus.ImportTimedOut, ImportWorkflow.StatusImportTimedOut);
+        Assert.Equal([StudyStatus.Received, StudyStatus.Importing], StudyStatus.Monitorable);
+    }
+
+    [Fact]
+    public void BackstopRule_ShouldSendBadExecutionEndingsOfThisMachineToTheMonitor()
+    {
+        var machineId = stack.LogicalId(stack.Stack.Workflow.StateMachine);
+        var monitorId = stack.LogicalId(stack.Stack.ImportMonitor.Function);
+        var queueId = stack.LogicalId(stack.Stack.Workflow.BackstopDeadLetterQueue);
+
+        stack.Template.HasResourceProperties("AWS::Events::Rule", Obj(
+            ("EventPattern", Obj(
+                ("source", Arr("aws.states")),
+                ("detail-type", Arr("Step Functions Execution Status Change")),
+                ("detail", Obj(
+                    ("status", Arr("TIMED_OUT", "ABORTED", "FAILED")),
+                    ("stateMachineArn", Arr(Ref(machineId))))))),
+            ("Targets", Arr(Obj(
+                ("Arn", GetAtt(monitorId, "Arn")),
+                ("Id", Match.AnyValue()),
+                ("InputTransformer", Obj(
+                    ("InputPathsMap", Obj(("detail-name", "$.detail.name"), ("detail-status", "$.detail.status"))),
+                    ("InputTemplate", "{\"execution_name\":<detail-name>,\"execution_status\":<detail-status>}"))),
+                ("RetryPolicy", Obj(("MaximumRetryAttempts", 8), ("MaximumEventAgeInSeconds", 86400))),
+                ("DeadLetterConfig", Obj(("Arn", GetAtt(queueId, "Arn")))))))));
+        stack.Template.HasResourceProperties("AWS::Lambda::Permission", Obj(
+            ("Principal", "events.amazonaws.com"),
+            ("FunctionName", GetAtt(monitorId, "Arn"))));
+    }
+
+    [Fact]
+    public void BackstopQueue_ShouldBeEncryptedAndCatchFailedMonitorInvocationsToo()
+    {
+        var queueId = stack.LogicalId(stack.Stack.Workflow.BackstopDeadLetterQueue);
+        var monitorId = stack.LogicalId(stack.Stack.ImportMonitor.Function);
+
+        stack.Template.HasResourceProperties("AWS::SQS::Queue", Obj(
+            ("QueueName", "stroke-detection-ai-workflow-backstop-dlq"),
+            ("SqsManagedSseEnabled", true)));
+        stack.Template.HasResourceProperties("AWS::Lambda::EventInvokeConfig", Obj(
+            ("FunctionName", Ref(monitorId)),
+            ("DestinationConfig", Obj(("OnFailure", Obj(("Destination", GetAtt(queueId, "Arn"))))))));
+    }
+
+    private static void AssertJson(string expected, JsonNode? actual) =>
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), actual), "Actual: " + actual?.ToJsonString());
+}
+
+/// <summary>The state machine's DefinitionString, intrinsics rendered, as JSON.</summary>
+internal static class WorkflowDefinition
+{
+    public static JsonObject Read(StackFixture stack, TemplateTokens tokens)
+    {
+        var (_, machine) = stack.Single("AWS::StepFunctions::StateMachine");
+        var text = tokens.Render(machine["Properties"]?["DefinitionString"]);
+        return JsonNode.Parse(text)?.AsObject() ?? throw new InvalidOperationException("Empty definition.");
+    }
+}

@@ -1,0 +1,119 @@
+using Amazon.CDK.Assertions;
+using StrokeIngestion.Infrastructure.Tests.Support;
+using static StrokeIngestion.Infrastructure.Tests.Support.J;
+
+namespace StrokeIngestion.Infrastructure.Tests.Constructs;
+
+[Collection(SynthesizedStacks.Name)]
+public sealed class IngestionFunctionTests(DefaultStackFixture stack, CustomizedStackFixture customized)
+{
+    private const string UploadHandler = "StrokeIngestion.UploadHandler::StrokeIngestion.UploadHandler.Function::Handle";
+    private const string ImportMonitor = "StrokeIngestion.ImportMonitor::StrokeIngestion.ImportMonitor.Function::Handle";
+
+    [Theory]
+    [InlineData("stroke-detection-ai-upload-handler", UploadHandler, 1024, 29)]
+    [InlineData("stroke-detection-ai-import-monitor", ImportMonitor, 512, 60)]
+    public void Function_ShouldRunTheManagedDotnet10RuntimeOnArm64WithTracing(string name, string handler, int memory, int timeout)
+    {
+        stack.Template.HasResourceProperties("AWS::Lambda::Function", Obj(
+            ("FunctionName", name),
+            ("Runtime", "dotnet10"),
+            ("Handler", handler),
+            ("Architectures", Arr("arm64")),
+            ("MemorySize", memory),
+            ("Timeout", timeout),
+            ("TracingConfig", Obj(("Mode", "Active")))));
+    }
+
+    [Fact]
+    public void Function_WhenArchitectureIsConfigured_ShouldUseItForBothFunctions()
+    {
+        foreach (var (_, function) in customized.OfType("AWS::Lambda::Function"))
+        {
+            Assert.Equal("[\"x86_64\"]", function["Properties"]?["Architectures"]?.ToJsonString());
+        }
+    }
+
+    [Fact]
+    public void UploadHandler_ShouldReceiveEveryEnvironmentVariableOfTheContract()
+    {
+        var id = stack.LogicalId(stack.Stack.UploadHandler.Function);
+
+        var variables = Variables(id);
+
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["ALLOWED_MODALITIES"] = "CT,MR",
+                ["DATASTORE_ID"] = "{ImagingDatastore.DatastoreId}",
+                ["IMPORT_INPUT_PREFIX"] = "imports/",
+                ["IMPORT_OUTPUT_PREFIX"] = "import-output/",
+                ["IMPORT_ROLE_ARN"] = "{" + stack.LogicalId(stack.Stack.Datastore.ImportRole) + ".Arn}",
+                ["STATE_MACHINE_ARN"] = "{" + stack.LogicalId(stack.Stack.Workflow.StateMachine) + "}",
+                ["STUDY_TABLE_NAME"] = "{StudyMetadataTable}",
+                ["UPLOAD_BUCKET_NAME"] = "{DicomUploadBucket}",
+                ["UPLOAD_PREFIX"] = "uploads/",
+            },
+            variables);
+    }
+
+    [Fact]
+    public void ImportMonitor_ShouldReceiveTheSharedEnvironmentVariablesOnly()
+    {
+        var id = stack.LogicalId(stack.Stack.ImportMonitor.Function);
+
+        var variables = Variables(id);
+
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["DATASTORE_ID"] = "{ImagingDatastore.DatastoreId}",
+                ["IMPORT_INPUT_PREFIX"] = "imports/",
+                ["IMPORT_OUTPUT_PREFIX"] = "import-output/",
+                ["STUDY_TABLE_NAME"] = "{StudyMetadataTable}",
+                ["UPLOAD_BUCKET_NAME"] = "{DicomUploadBucket}",
+                ["UPLOAD_PREFIX"] = "uploads/",
+            },
+            variables);
+    }
+
+    [Theory]
+    [InlineData("stroke-detection-ai-upload-handler")]
+    [InlineData("stroke-detection-ai-import-monitor")]
+    public void Function_ShouldLogToItsOwnRetainedLogGroupWithRetention(string name)
+    {
+        var (functionId, function) = stack.OfType("AWS::Lambda::Function")
+            .Single(f => f.Resource["Properties"]?["FunctionName"]?.GetValue<string>() == name);
+
+        var logGroupId = function["Properties"]?["LoggingConfig"]?["LogGroup"]?["Ref"]?.GetValue<string>();
+
+        Assert.False(string.IsNullOrEmpty(logGroupId), functionId + " has no LoggingConfig.LogGroup reference");
+        var logGroup = stack.Resources[logGroupId]?.AsObject();
+        Assert.Equal($"/aws/lambda/{name}", logGroup?["Properties"]?["LogGroupName"]?.GetValue<string>());
+        Assert.Equal(365, logGroup?["Properties"]?["RetentionInDays"]?.GetValue<int>());
+        Assert.Equal("Retain", logGroup?["DeletionPolicy"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void LogGroups_WhenRetentionIsConfigured_ShouldAllUseIt()
+    {
+        var retentions = customized.OfType("AWS::Logs::LogGroup")
+            .Select(g => g.Resource["Properties"]?["RetentionInDays"]?.GetValue<int>())
+            .ToList();
+
+        Assert.Equal(4, retentions.Count);
+        Assert.All(retentions, r => Assert.Equal(90, r));
+    }
+
+    [Fact]
+    public void FunctionRoles_ShouldNotUseManagedPolicies()
+    {
+        stack.Template.AllResourcesProperties("AWS::IAM::Role", Obj(("ManagedPolicyArns", Match.Absent())));
+    }
+
+    private Dictionary<string, string> Variables(string functionId)
+    {
+        var variables = stack.Resources[functionId]?["Properties"]?["Environment"]?["Variables"]?.AsObject() ?? [];
+        return variables.ToDictionary(v => v.Key, v => stack.Placeholders.Render(v.Value));
+    }
+}

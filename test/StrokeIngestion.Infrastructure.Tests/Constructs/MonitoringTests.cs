@@ -1,0 +1,127 @@
+using System.Text.Json.Nodes;
+using Amazon.CDK.Assertions;
+using StrokeIngestion.Infrastructure.Tests.Support;
+using static StrokeIngestion.Infrastructure.Tests.Support.J;
+
+namespace StrokeIngestion.Infrastructure.Tests.Constructs;
+
+[Collection(SynthesizedStacks.Name)]
+public sealed class MonitoringTests(DefaultStackFixture stack, CustomizedStackFixture customized)
+{
+    [Fact]
+    public void Alarms_ShouldWatchEveryFailureSignalOfThePipeline()
+    {
+        var upload = stack.LogicalId(stack.Stack.UploadHandler.Function);
+        var monitor = stack.LogicalId(stack.Stack.ImportMonitor.Function);
+        var machine = stack.LogicalId(stack.Stack.Workflow.StateMachine);
+        var api = stack.LogicalId(stack.Stack.Api.Api);
+        var queue = stack.LogicalId(stack.Stack.Workflow.BackstopDeadLetterQueue);
+
+        var watched = stack.OfType("AWS::CloudWatch::Alarm")
+            .Select(a => a.Resource["Properties"])
+            .Select(p => $"{p?["Namespace"]}/{p?["MetricName"]} {stack.Placeholders.Render(p?["Dimensions"]?[0]?["Value"])}")
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(
+            new[]
+            {
+                $"AWS/ApiGateway/5xx {{{api}}}",
+                $"AWS/Lambda/Errors {{{monitor}}}",
+                $"AWS/Lambda/Errors {{{upload}}}",
+                $"AWS/Lambda/Throttles {{{monitor}}}",
+                $"AWS/Lambda/Throttles {{{upload}}}",
+                $"AWS/SQS/ApproximateNumberOfMessagesVisible {{{queue}.QueueName}}",
+                $"AWS/States/ExecutionTime {{{machine}}}",
+                $"AWS/States/ExecutionsFailed {{{machine}}}",
+                $"AWS/States/ExecutionsTimedOut {{{machine}}}",
+            }.Order(StringComparer.Ordinal),
+            watched);
+    }
+
+    [Fact]
+    public void Alarms_ShouldAllNotifyTheAlarmTopicOnAlarmAndRecovery()
+    {
+        var topic = stack.LogicalId(stack.Stack.Monitoring.AlarmTopic);
+
+        stack.Template.AllResourcesProperties("AWS::CloudWatch::Alarm", Obj(
+            ("AlarmActions", Arr(Ref(topic))),
+            ("OKActions", Arr(Ref(topic))),
+            ("AlarmName", Match.StringLikeRegexp("^stroke-detection-ai-")),
+            ("TreatMissingData", "notBreaching")));
+    }
+
+    [Fact]
+    public void ImportDurationAlarm_ShouldFireWhenP90ExceedsThirtyMinutes()
+    {
+        stack.Template.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
+            ("MetricName", "ExecutionTime"),
+            ("ExtendedStatistic", "p90"),
+            ("Threshold", 1_800_000),
+            ("ComparisonOperator", "GreaterThanThreshold")));
+    }
+
+    [Fact]
+    public void AlarmTopic_ShouldBeEncryptedWithARotatingKeyCloudWatchMayUse()
+    {
+        var key = stack.LogicalId(stack.Stack.Monitoring.TopicKey);
+
+        stack.Template.HasResourceProperties("AWS::SNS::Topic", Obj(
+            ("TopicName", "stroke-detection-ai-ingestion-alarms"),
+            ("KmsMasterKeyId", GetAtt(key, "Arn"))));
+        stack.Template.HasResourceProperties("AWS::KMS::Key", Obj(
+            ("EnableKeyRotation", true),
+            ("KeyPolicy", Obj(("Statement", Match.ArrayWith(Arr(Obj(
+                ("Effect", "Allow"),
+                ("Principal", Obj(("Service", "cloudwatch.amazonaws.com"))),
+                ("Action", Arr("kms:Decrypt", "kms:GenerateDataKey")),
+                ("Resource", "*"),
+                ("Sid", Match.AnyValue())))))))));
+        stack.Template.HasResourceProperties("AWS::SNS::TopicPolicy", Obj(
+            ("PolicyDocument", Obj(("Statement", Match.ArrayWith(Arr(
+                Match.ObjectLike(Obj(
+                    ("Effect", "Allow"),
+                    ("Principal", Obj(("Service", "cloudwatch.amazonaws.com"))),
+                    ("Action", "sns:Publish"))),
+                Match.ObjectLike(Obj(
+                    ("Effect", "Deny"),
+                    ("Condition", Obj(("Bool", Obj(("aws:SecureTransport", "false"))))))))))))));
+    }
+
+    [Fact]
+    public void AlarmTopic_WhenNoEmailIsConfigured_ShouldHaveNoSubscription()
+    {
+        stack.Template.ResourceCountIs("AWS::SNS::Subscription", 0);
+    }
+
+    [Fact]
+    public void AlarmTopic_WhenAnEmailIsConfigured_ShouldSubscribeIt()
+    {
+        customized.Template.HasResourceProperties("AWS::SNS::Subscription", Obj(
+            ("Protocol", "email"),
+            ("Endpoint", CustomizedStackFixture.AlarmEmail)));
+    }
+
+    [Fact]
+    public void Dashboard_ShouldShowTrafficErrorsDurationCapacityAndSuccessRate()
+    {
+        var (_, dashboard) = stack.Single("AWS::CloudWatch::Dashboard");
+        var body = JsonNode.Parse(stack.Placeholders.Render(dashboard["Properties"]?["DashboardBody"]));
+
+        var titles = (body?["widgets"]?.AsArray() ?? []).Select(w => w?["properties"]?["title"]?.GetValue<string>());
+        var text = body?.ToJsonString() ?? string.Empty;
+
+        Assert.Equal("stroke-detection-ai-ingestion", dashboard["Properties"]?["DashboardName"]?.GetValue<string>());
+        Assert.Equal(
+            [
+                "Upload API requests and errors",
+                "Lambda invocations",
+                "Lambda errors and throttles",
+                "Import execution time (ms)",
+                "Execution success rate (%)",
+                "Study table consumed capacity",
+            ],
+            titles);
+        Assert.Contains("ConsumedWriteCapacityUnits", text, StringComparison.Ordinal);
+        Assert.Contains("100 * FILL(succeeded, 0)", text, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,196 @@
+using System.Text.Json.Nodes;
+using StrokeIngestion.Infrastructure.Tests.Support;
+
+namespace StrokeIngestion.Infrastructure.Tests;
+
+[Collection(SynthesizedStacks.Name)]
+public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedStackFixture customized)
+{
+    // Specific actions that have no resource-level permissions (IAM requires "*").
+    private static readonly HashSet<string> ActionsThatNeedAnyResource =
+    [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+    ];
+
+    [Fact]
+    public void Outputs_ShouldNameEverythingAClientOrOperatorNeeds()
+    {
+        var outputs = stack.Json["Outputs"]?.AsObject() ?? [];
+
+        Assert.Equal(
+            [
+                "ApiUrl",
+                "DashboardName",
+                "DatastoreId",
+                "ImportRoleArn",
+                "StateMachineArn",
+                "StudyTableName",
+                "UploadBucketName",
+                "UploadRouteArn",
+            ],
+            outputs.Select(o => o.Key).Order(StringComparer.Ordinal));
+        var api = stack.LogicalId(stack.Stack.Api.Api);
+        Assert.Equal($"{{{api}.ApiEndpoint}}/prod/upload", Output("ApiUrl"));
+        Assert.EndsWith($":{{{api}}}/prod/POST/upload", Output("UploadRouteArn"), StringComparison.Ordinal);
+        Assert.Equal("{DicomUploadBucket}", Output("UploadBucketName"));
+        Assert.Equal("{StudyMetadataTable}", Output("StudyTableName"));
+        Assert.Equal("{ImagingDatastore.DatastoreId}", Output("DatastoreId"));
+        Assert.Equal("{" + stack.LogicalId(stack.Stack.Workflow.StateMachine) + "}", Output("StateMachineArn"));
+        Assert.Equal("{" + stack.LogicalId(stack.Stack.Datastore.ImportRole) + ".Arn}", Output("ImportRoleArn"));
+        Assert.Equal("stroke-detection-ai-ingestion", Output("DashboardName"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void IdentityPolicies_ShouldGrantNoWildcardAction(bool customizedStack)
+    {
+        var fixture = customizedStack ? (StackFixture)customized : stack;
+
+        var actions = PolicyStatements.All(fixture).SelectMany(s => PolicyStatements.Strings(s["Action"])).ToList();
+
+        Assert.NotEmpty(actions);
+        Assert.All(actions, action => Assert.DoesNotContain("*", action, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void IdentityPolicies_ShouldUseAnyResourceOnlyForActionsWithoutResourceLevelPermissions(bool customizedStack)
+    {
+        var fixture = customizedStack ? (StackFixture)customized : stack;
+
+        var onAnyResource = PolicyStatements.All(fixture)
+            .Where(s => PolicyStatements.Items(s["Resource"]).Any(r => r is JsonValue v && v.GetValue<string>() == "*"))
+            .SelectMany(s => PolicyStatements.Strings(s["Action"]))
+            .ToList();
+
+        Assert.All(onAnyResource, action => Assert.Contains(action, ActionsThatNeedAnyResource));
+        Assert.All(PolicyStatements.All(fixture), s => Assert.Equal("Allow", s["Effect"]?.GetValue<string>()));
+    }
+
+    [Fact]
+    public void UploadHandlerRole_ShouldGrantExactlyWhatTheHandlerCalls()
+    {
+        var role = stack.LogicalId(stack.Stack.UploadHandler.Role);
+        var logs = stack.LogicalId(stack.Stack.UploadHandler.LogGroup);
+        var importRole = stack.LogicalId(stack.Stack.Datastore.ImportRole);
+        var machine = stack.LogicalId(stack.Stack.Workflow.StateMachine);
+
+        var statements = PolicyStatements.Flatten(PolicyStatements.OfRole(stack, role), stack.Placeholders);
+
+        Assert.Equal(
+            Sorted(
+                "Allow dynamodb:GetItem {StudyMetadataTable.Arn}",
+                "Allow dynamodb:PutItem {StudyMetadataTable.Arn}",
+                "Allow dynamodb:UpdateItem {StudyMetadataTable.Arn}",
+                "Allow iam:PassRole {" + importRole + """.Arn} if {"StringEquals":{"iam:PassedToService":"medical-imaging.amazonaws.com"}}""",
+                $"Allow logs:CreateLogStream {{{logs}.Arn}}",
+                $"Allow logs:PutLogEvents {{{logs}.Arn}}",
+                "Allow medical-imaging:StartDICOMImportJob {ImagingDatastore.DatastoreArn}",
+                "Allow s3:GetObject {DicomUploadBucket.Arn}/uploads/*",
+                "Allow s3:GetObjectVersion {DicomUploadBucket.Arn}/uploads/*",
+                """Allow s3:ListBucket {DicomUploadBucket.Arn} if {"StringLike":{"s3:prefix":"uploads/*"}}""",
+                "Allow s3:PutObject {DicomUploadBucket.Arn}/imports/*",
+                $"Allow states:StartExecution {{{machine}}}",
+                "Allow xray:PutTelemetryRecords *",
+                "Allow xray:PutTraceSegments *"),
+            statements);
+    }
+
+    [Fact]
+    public void ImportMonitorRole_ShouldGrantExactlyWhatTheMonitorCalls()
+    {
+        var role = stack.LogicalId(stack.Stack.ImportMonitor.Role);
+        var logs = stack.LogicalId(stack.Stack.ImportMonitor.LogGroup);
+        var queue = stack.LogicalId(stack.Stack.Workflow.BackstopDeadLetterQueue);
+
+        var statements = PolicyStatements.Flatten(PolicyStatements.OfRole(stack, role), stack.Placeholders);
+
+        Assert.Equal(
+            Sorted(
+                "Allow dynamodb:GetItem {StudyMetadataTable.Arn}",
+                "Allow dynamodb:UpdateItem {StudyMetadataTable.Arn}",
+                $"Allow logs:CreateLogStream {{{logs}.Arn}}",
+                $"Allow logs:PutLogEvents {{{logs}.Arn}}",
+                "Allow medical-imaging:GetDICOMImportJob {ImagingDatastore.DatastoreArn}",
+                "Allow s3:GetObject {DicomUploadBucket.Arn}/import-output/*",
+                """Allow s3:ListBucket {DicomUploadBucket.Arn} if {"StringLike":{"s3:prefix":"import-output/*"}}""",
+                // Failed asynchronous (EventBridge) invocations are parked in the backstop queue.
+                $"Allow sqs:GetQueueAttributes {{{queue}.Arn}}",
+                $"Allow sqs:GetQueueUrl {{{queue}.Arn}}",
+                $"Allow sqs:SendMessage {{{queue}.Arn}}",
+                "Allow xray:PutTelemetryRecords *",
+                "Allow xray:PutTraceSegments *"),
+            statements);
+    }
+
+    [Fact]
+    public void StateMachineRole_ShouldInvokeTheMonitorUpdateTheTableAndPublishReadyEvents()
+    {
+        var role = stack.LogicalId(stack.Stack.Workflow.StateMachine.Role);
+        var monitor = stack.LogicalId(stack.Stack.ImportMonitor.Function);
+
+        var statements = PolicyStatements.Flatten(PolicyStatements.OfRole(stack, role), stack.Placeholders)
+            .Where(s => !s.EndsWith(" *", StringComparison.Ordinal));
+
+        Assert.Equal(
+            Sorted(
+                "Allow dynamodb:UpdateItem arn:{AWS::Partition}:dynamodb:{AWS::Region}:{AWS::AccountId}:table/{StudyMetadataTable}",
+                "Allow events:PutEvents arn:{AWS::Partition}:events:{AWS::Region}:{AWS::AccountId}:event-bus/default",
+                $"Allow lambda:InvokeFunction {{{monitor}.Arn}}",
+                $"Allow lambda:InvokeFunction {{{monitor}.Arn}}:*"),
+            statements);
+    }
+
+    [Fact]
+    public void ProjectName_WhenChanged_ShouldPrefixEveryNameAndLeaveNoTraceOfTheDefault()
+    {
+        var text = customized.Json.ToJsonString();
+
+        Assert.DoesNotContain("stroke-detection", text, StringComparison.Ordinal);
+        var names = new (string Type, string Property)[]
+        {
+            ("AWS::S3::Bucket", "BucketName"),
+            ("AWS::DynamoDB::Table", "TableName"),
+            ("AWS::HealthImaging::Datastore", "DatastoreName"),
+            ("AWS::Lambda::Function", "FunctionName"),
+            ("AWS::StepFunctions::StateMachine", "StateMachineName"),
+            ("AWS::ApiGatewayV2::Api", "Name"),
+            ("AWS::SNS::Topic", "TopicName"),
+            ("AWS::SQS::Queue", "QueueName"),
+            ("AWS::Events::Rule", "Name"),
+            ("AWS::CloudWatch::Dashboard", "DashboardName"),
+            ("AWS::CloudWatch::Alarm", "AlarmName"),
+        };
+        foreach (var (type, property) in names)
+        {
+            var resources = customized.OfType(type).ToList();
+            Assert.NotEmpty(resources);
+            Assert.All(resources, r => Assert.StartsWith(
+                "acme-neuro-",
+                customized.Placeholders.Render(r.Resource["Properties"]?[property]),
+                StringComparison.Ordinal));
+        }
+
+        Assert.All(customized.OfType("AWS::Logs::LogGroup"), g => Assert.Contains(
+            "/acme-neuro-",
+            g.Resource["Properties"]?["LogGroupName"]?.GetValue<string>() ?? string.Empty,
+            StringComparison.Ordinal));
+    }
+
+    private static List<string> Sorted(params string[] lines) => [.. lines.Order(StringComparer.Ordinal)];
+
+    private string Output(string name) => stack.Placeholders.Render(stack.Json["Outputs"]?[name]?["Value"]);
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using StrokeIngestion.Infrastructure.Tests.Support;
+using StrokeIngestion.Testing;
+
+namespace StrokeIngestion.Infrastructure.Tests;
+
+public sealed class ProgramTests
+{
+    [SkippableFact]
+    public async Task Main_WhenProjectNameIsInvalid_ShouldExitWithAMessageNamingTheContextKey()
+    {
+        var dotnet = ExternalTool.Require("dotnet", "install the .NET SDK");
+        var app = Path.Combine(AppContext.BaseDirectory, "StrokeIngestion.Infrastructure.dll");
+        var output = Directory.CreateTempSubdirectory("stroke-cdk-app-");
+        try
+        {
+            // How the CDK CLI hands context and the output folder to the app.
+            var environment = new Dictionary<string, string>
+            {
+                ["CDK_CONTEXT_JSON"] = JsonSerializer.Serialize(new Dictionary<string, string> { ["projectName"] = "Stroke_AI" }),
+                ["CDK_OUTDIR"] = output.FullName,
+                ["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20",
+            };
+
+            var result = await ProcessRunner.RunAsync(dotnet, [app], output.FullName, TimeSpan.FromMinutes(2), environment);
+
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains("Context 'projectName'", result.Output, StringComparison.Ordinal);
+            Assert.Contains("Stroke_AI", result.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.Output, StringComparison.Ordinal);
+            Assert.Empty(output.GetFiles("*.template.json"));
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+}

@@ -1,0 +1,220 @@
+using Amazon.CDK.AWS.Logs;
+using StrokeIngestion.Infrastructure.Tests.Support;
+
+namespace StrokeIngestion.Infrastructure.Tests;
+
+public sealed class StackConfigTests : IDisposable
+{
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("stroke-config-test-");
+
+    public StackConfigTests()
+    {
+        // The default bundle locations, relative to the base directory like cdk.json's.
+        _root.CreateSubdirectory("artifacts/upload-handler");
+        _root.CreateSubdirectory("artifacts/import-monitor");
+    }
+
+    public void Dispose() => _root.Delete(recursive: true);
+
+    [Fact]
+    public void FromContext_WhenContextIsEmpty_ShouldUseTheDocumentedDefaults()
+    {
+        var config = Read([]);
+
+        Assert.Equal("stroke-detection-ai", config.ProjectName);
+        Assert.Equal("stroke-detection-phase1", config.StackName);
+        Assert.Null(config.KmsKeyArn);
+        Assert.Equal(["*"], config.CorsAllowedOrigins);
+        Assert.Null(config.Jwt);
+        Assert.Null(config.AlarmEmail);
+        Assert.Equal(365, config.LogRetentionDays);
+        Assert.Equal(RetentionDays.ONE_YEAR, config.LogRetention);
+        Assert.Equal(LambdaArchitecture.Arm64, config.Architecture);
+        Assert.Equal(Path.Combine(_root.FullName, "artifacts", "upload-handler"), config.UploadHandlerAsset);
+        Assert.Equal(Path.Combine(_root.FullName, "artifacts", "import-monitor"), config.ImportMonitorAsset);
+    }
+
+    [Fact]
+    public void FromContext_WhenReadingTheRepositoryCdkJson_ShouldMatchTheCodeDefaults()
+    {
+        var defaults = Read([]);
+
+        var config = Read(CdkJson.Context());
+
+        Assert.Equal(defaults, config with { CorsAllowedOrigins = defaults.CorsAllowedOrigins });
+        Assert.Equal(defaults.CorsAllowedOrigins, config.CorsAllowedOrigins);
+    }
+
+    [Theory]
+    [InlineData("Stroke")]
+    [InlineData("ab")]
+    [InlineData("-stroke")]
+    [InlineData("stroke-")]
+    [InlineData("9stroke")]
+    [InlineData("stroke.ai")]
+    [InlineData("stroke_ai")]
+    [InlineData("abcdefghij-abcdefghij-abcdefghij-abcd")]
+    public void FromContext_WhenProjectNameIsInvalid_ShouldRejectItNamingTheContextKey(string projectName)
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["projectName"] = projectName }));
+
+        var message = Assert.Single(error.Errors);
+        Assert.Contains("'projectName'", message, StringComparison.Ordinal);
+        Assert.Contains(projectName, message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("acme-neuro")]
+    [InlineData("abcdefghij-abcdefghij-abcdefghij-abc")]
+    public void FromContext_WhenProjectNameFitsEveryDerivedName_ShouldAcceptIt(string projectName)
+    {
+        var config = Read(new() { ["projectName"] = projectName });
+
+        Assert.Equal(projectName, config.ProjectName);
+        // The longest derived name must stay a valid S3 bucket name with a 12-digit account.
+        Assert.True($"{projectName}-dicom-uploads-123456789012".Length <= 63);
+    }
+
+    [Theory]
+    [InlineData("jwtIssuer", "https://login.example.org")]
+    [InlineData("jwtAudience", "upload-api")]
+    public void FromContext_WhenOnlyOneJwtSettingIsGiven_ShouldRejectNamingBothKeys(string key, string value)
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { [key] = value }));
+
+        var message = Assert.Single(error.Errors);
+        Assert.Contains("'jwtIssuer'", message, StringComparison.Ordinal);
+        Assert.Contains("'jwtAudience'", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromContext_WhenJwtIssuerIsNotHttps_ShouldRejectIt()
+    {
+        var error = Assert.Throws<StackConfigException>(() =>
+            Read(new() { ["jwtIssuer"] = "http://login.example.org", ["jwtAudience"] = "api" }));
+
+        Assert.Contains("'jwtIssuer'", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromContext_WhenBothJwtSettingsAreGiven_ShouldSplitTheAudiences()
+    {
+        var config = Read(new() { ["jwtIssuer"] = "https://login.example.org", ["jwtAudience"] = "api, cli" });
+
+        Assert.Equal("https://login.example.org", config.Jwt?.Issuer);
+        Assert.Equal(["api", "cli"], config.Jwt?.Audiences);
+    }
+
+    [Fact]
+    public void FromContext_WhenCorsOriginsAreAList_ShouldSplitAndTrimThem()
+    {
+        var config = Read(new() { ["corsAllowedOrigins"] = " https://a.example.org , https://b.example.org:8443" });
+
+        Assert.Equal(["https://a.example.org", "https://b.example.org:8443"], config.CorsAllowedOrigins);
+    }
+
+    [Fact]
+    public void FromContext_WhenCorsOriginsComeAsAJsonArray_ShouldAcceptThem()
+    {
+        var config = Read(new() { ["corsAllowedOrigins"] = new object[] { "https://a.example.org" } });
+
+        Assert.Equal(["https://a.example.org"], config.CorsAllowedOrigins);
+    }
+
+    [Theory]
+    [InlineData("*,https://a.example.org")]
+    [InlineData("https://a.example.org/app")]
+    [InlineData("a.example.org")]
+    public void FromContext_WhenCorsOriginIsNotAnOrigin_ShouldRejectIt(string origins)
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["corsAllowedOrigins"] = origins }));
+
+        Assert.Contains("'corsAllowedOrigins'", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(90.0, 90)]
+    [InlineData("731", 731)]
+    [InlineData(3653.0, 3653)]
+    public void FromContext_WhenLogRetentionIsACloudWatchPeriod_ShouldAcceptNumberOrText(object value, int expectedDays)
+    {
+        var config = Read(new() { ["logRetentionDays"] = value });
+
+        Assert.Equal(expectedDays, config.LogRetentionDays);
+    }
+
+    [Theory]
+    [InlineData("100")]
+    [InlineData("0")]
+    [InlineData("a year")]
+    public void FromContext_WhenLogRetentionIsNotACloudWatchPeriod_ShouldRejectIt(string value)
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["logRetentionDays"] = value }));
+
+        Assert.All(error.Errors, e => Assert.Contains("'logRetentionDays'", e, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void FromContext_WhenArchitectureIsX86_ShouldSelectIt()
+    {
+        Assert.Equal(LambdaArchitecture.X86_64, Read(new() { ["architecture"] = "x86_64" }).Architecture);
+    }
+
+    [Fact]
+    public void FromContext_WhenArchitectureIsUnknown_ShouldRejectIt()
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["architecture"] = "amd64" }));
+
+        Assert.Contains("'architecture'", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromContext_WhenKmsKeyArnIsAnAlias_ShouldRejectIt()
+    {
+        var error = Assert.Throws<StackConfigException>(() =>
+            Read(new() { ["kmsKeyArn"] = "arn:aws:kms:eu-west-1:123456789012:alias/imaging" }));
+
+        Assert.Contains("'kmsKeyArn'", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromContext_WhenKmsKeyArnIsEmpty_ShouldTreatItAsUnset()
+    {
+        Assert.Null(Read(new() { ["kmsKeyArn"] = " " }).KmsKeyArn);
+    }
+
+    [Fact]
+    public void FromContext_WhenAlarmEmailIsMalformed_ShouldRejectIt()
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["alarmEmail"] = "oncall" }));
+
+        Assert.Contains("'alarmEmail'", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromContext_WhenABundleDirectoryIsMissing_ShouldNameTheKeyAndHowToBuildIt()
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["uploadHandlerAsset"] = "missing/bundle" }));
+
+        var message = Assert.Single(error.Errors);
+        Assert.Contains("'uploadHandlerAsset'", message, StringComparison.Ordinal);
+        Assert.Contains(Path.Combine(_root.FullName, "missing", "bundle"), message, StringComparison.Ordinal);
+        Assert.Contains("cdk synth", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromContext_WhenSeveralValuesAreInvalid_ShouldReportEveryOneInTheMessage()
+    {
+        var error = Assert.Throws<StackConfigException>(() =>
+            Read(new() { ["projectName"] = "Bad", ["architecture"] = "sparc", ["logRetentionDays"] = "2" }));
+
+        Assert.Equal(3, error.Errors.Count);
+        Assert.Contains("'projectName'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'architecture'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'logRetentionDays'", error.Message, StringComparison.Ordinal);
+    }
+
+    private StackConfig Read(Dictionary<string, object> context) =>
+        StackConfig.FromContext(key => context.GetValueOrDefault(key), _root.FullName);
+}
