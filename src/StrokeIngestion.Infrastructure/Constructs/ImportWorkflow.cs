@@ -38,6 +38,7 @@ internal sealed class ImportWorkflow : Construct
     // Status strings of the study record (Core's StudyStatus); a test keeps them in step.
     public const string StatusReceived = "RECEIVED";
     public const string StatusImporting = "IMPORTING";
+    public const string StatusUploadFailed = "UPLOAD_FAILED";
     public const string StatusReadyForAnalysis = "READY_FOR_ANALYSIS";
     public const string StatusImportFailed = "IMPORT_FAILED";
     public const string StatusImportTimedOut = "IMPORT_TIMED_OUT";
@@ -253,8 +254,9 @@ internal sealed class ImportWorkflow : Construct
                 [StudyTable.PartitionKey] = DynamoAttributeValue.FromString(JsonPath.StringAt("$.study_id")),
             },
             UpdateExpression = "SET #status = :status, #failure_reason = :failure_reason, #updated_at = :updated_at",
-            // Never overwrite an outcome another writer (monitor, backstop) already recorded.
-            ConditionExpression = "#status IN (:received, :importing)",
+            // Never overwrite an outcome another writer (monitor, backstop) already recorded; the
+            // statuses are the ones the monitor may move on from (StudyStatus.Monitorable).
+            ConditionExpression = "#status IN (:received, :importing, :upload_failed)",
             ExpressionAttributeNames = new Dictionary<string, string>
             {
                 ["#status"] = "status",
@@ -268,6 +270,7 @@ internal sealed class ImportWorkflow : Construct
                 [":updated_at"] = DynamoAttributeValue.FromString(JsonPath.StateEnteredTime),
                 [":received"] = DynamoAttributeValue.FromString(StatusReceived),
                 [":importing"] = DynamoAttributeValue.FromString(StatusImporting),
+                [":upload_failed"] = DynamoAttributeValue.FromString(StatusUploadFailed),
             },
             ResultPath = JsonPath.DISCARD,
         });

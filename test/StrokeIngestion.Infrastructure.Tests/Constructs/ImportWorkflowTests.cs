@@ -176,7 +176,7 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack)
               "TableName": "{StudyMetadataTable}",
               "Key": { "study_id": { "S.$": "$.study_id" } },
               "UpdateExpression": "SET #status = :status, #failure_reason = :failure_reason, #updated_at = :updated_at",
-              "ConditionExpression": "#status IN (:received, :importing)",
+              "ConditionExpression": "#status IN (:received, :importing, :upload_failed)",
               "ExpressionAttributeNames": {
                 "#status": "status",
                 "#failure_reason": "failure_reason",
@@ -187,7 +187,8 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack)
                 ":failure_reason": { "S": "{{reason}}" },
                 ":updated_at": { "S.$": "$$.State.EnteredTime" },
                 ":received": { "S": "RECEIVED" },
-                ":importing": { "S": "IMPORTING" }
+                ":importing": { "S": "IMPORTING" },
+                ":upload_failed": { "S": "UPLOAD_FAILED" }
               }
             }
             """,
@@ -202,10 +203,13 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack)
     {
         Assert.Equal(StudyStatus.Received, ImportWorkflow.StatusReceived);
         Assert.Equal(StudyStatus.Importing, ImportWorkflow.StatusImporting);
+        Assert.Equal(StudyStatus.UploadFailed, ImportWorkflow.StatusUploadFailed);
+        Assert.Equal(
+            StudyStatus.Monitorable.Order(StringComparer.Ordinal),
+            new[] { ImportWorkflow.StatusReceived, ImportWorkflow.StatusImporting, ImportWorkflow.StatusUploadFailed }.Order(StringComparer.Ordinal));
         Assert.Equal(StudyStatus.ReadyForAnalysis, ImportWorkflow.StatusReadyForAnalysis);
         Assert.Equal(StudyStatus.ImportFailed, ImportWorkflow.StatusImportFailed);
         Assert.Equal(StudyStatus.ImportTimedOut, ImportWorkflow.StatusImportTimedOut);
-        Assert.Equal([StudyStatus.Received, StudyStatus.Importing], StudyStatus.Monitorable);
     }
 
     [Fact]
