@@ -258,8 +258,9 @@ internal sealed class AslInterpreter
             return null;
         }
 
-        return path.TryGet(input, null, out var value) && value?.GetValueKind() == JsonValueKind.String
-            ? value.GetValue<string>()
+        // A JSON null leaves the field empty, as an absent Error/Cause would.
+        return path.TryGet(input, null, out var value) && value?.GetValueKind() is JsonValueKind.String or null
+            ? value?.GetValue<string>()
             : throw new StatesErrorException(
                 StatesErrors.Runtime,
                 $"An error occurred while executing the state '{stateName}'. The {field} '{path.Text}' does not select a string.");

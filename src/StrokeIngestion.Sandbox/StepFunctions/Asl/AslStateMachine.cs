@@ -20,16 +20,16 @@ internal sealed partial class AslStateMachine
 
     private static readonly Dictionary<string, HashSet<string>> FieldsByType = new(StringComparer.Ordinal)
     {
-        ["Wait"] = ["Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Seconds", "SecondsPath"],
-        ["Pass"] = ["Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Parameters", "Result", "ResultPath"],
+        ["Wait"] = ["Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath", "Seconds", "SecondsPath"],
+        ["Pass"] = ["Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath", "Parameters", "Result", "ResultPath"],
         ["Task"] =
         [
-            "Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath",
+            "Type", "Comment", "QueryLanguage", "Next", "End", "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath",
             "Resource", "TimeoutSeconds", "Retry", "Catch",
         ],
-        ["Choice"] = ["Type", "Comment", "InputPath", "OutputPath", "Choices", "Default"],
-        ["Succeed"] = ["Type", "Comment", "InputPath", "OutputPath"],
-        ["Fail"] = ["Type", "Comment", "Error", "Cause", "ErrorPath", "CausePath"],
+        ["Choice"] = ["Type", "Comment", "QueryLanguage", "InputPath", "OutputPath", "Choices", "Default"],
+        ["Succeed"] = ["Type", "Comment", "QueryLanguage", "InputPath", "OutputPath"],
+        ["Fail"] = ["Type", "Comment", "QueryLanguage", "Error", "Cause", "ErrorPath", "CausePath"],
     };
 
     private static readonly Dictionary<TaskResourceKind, HashSet<string>> ParametersByResource = new()
