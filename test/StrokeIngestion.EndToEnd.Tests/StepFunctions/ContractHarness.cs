@@ -48,24 +48,24 @@ internal sealed class ContractHarness : IAsyncDisposable
         return new ContractHarness(emulator, arn);
     }
 
-    public static string Input(int attempt = 0) => new JsonObject
+    public static string Input(int attempt = 0, string studyId = StudyId) => new JsonObject
     {
-        ["study_id"] = StudyId,
+        ["study_id"] = studyId,
         ["datastore_id"] = DatastoreId,
         ["import_job_id"] = "a1b2c3d4e5f6",
         ["attempt"] = attempt,
     }.ToJsonString();
 
-    public string Start(int attempt = 0)
+    public string Start(int attempt = 0, string studyId = StudyId)
     {
-        var started = Emulator.StartExecution(StateMachineArn, "stroke-analysis-" + StudyId, Input(attempt));
+        var started = Emulator.StartExecution(StateMachineArn, "stroke-analysis-" + studyId, Input(attempt, studyId));
         return started.Value?.ExecutionArn ?? throw new InvalidOperationException(started.Error?.Message);
     }
 
-    public async Task<ExecutionSnapshot> RunAsync(int attempt = 0)
+    public async Task<ExecutionSnapshot> RunAsync(int attempt = 0, string studyId = StudyId)
     {
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        return await Emulator.WaitForCompletionAsync(Start(attempt), guard.Token);
+        return await Emulator.WaitForCompletionAsync(Start(attempt, studyId), guard.Token);
     }
 
     public ValueTask DisposeAsync() => Emulator.DisposeAsync();
