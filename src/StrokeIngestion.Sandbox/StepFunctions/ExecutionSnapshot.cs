@@ -1,0 +1,41 @@
+namespace StrokeIngestion.Sandbox.StepFunctions;
+
+internal enum ExecutionStatus
+{
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+}
+
+/// <summary>An execution as DescribeExecution reports it, plus what the emulator knows besides.</summary>
+/// <param name="Input">The execution input as the JSON text StartExecution received.</param>
+/// <param name="CurrentState">The state the execution is in (null once closed).</param>
+internal sealed record ExecutionSnapshot(
+    string ExecutionArn,
+    string StateMachineArn,
+    string Name,
+    ExecutionStatus Status,
+    DateTimeOffset StartDate,
+    DateTimeOffset? StopDate,
+    string Input,
+    string? Output,
+    string? Error,
+    string? Cause,
+    string? CurrentState,
+    int HistoryEventCount)
+{
+    public bool IsRunning => Status == ExecutionStatus.Running;
+
+    public static string ToWire(ExecutionStatus status) => status switch
+    {
+        ExecutionStatus.Running => "RUNNING",
+        ExecutionStatus.Succeeded => "SUCCEEDED",
+        ExecutionStatus.Failed => "FAILED",
+        ExecutionStatus.TimedOut => "TIMED_OUT",
+        _ => "ABORTED",
+    };
+
+    public string StatusText => ToWire(Status);
+}

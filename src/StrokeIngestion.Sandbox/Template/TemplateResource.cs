@@ -1,0 +1,28 @@
+using System.Text.Json.Nodes;
+
+namespace StrokeIngestion.Sandbox.Template;
+
+/// <summary>One entry of a template's Resources section, properties still unresolved.</summary>
+internal sealed record TemplateResource(string LogicalId, string Type, JsonObject Properties);
+
+/// <summary>
+/// A state machine as the stack would deploy it: the definition is the resolved JSON text of
+/// <c>DefinitionString</c> (or <c>Definition</c> + <c>DefinitionSubstitutions</c>).
+/// </summary>
+internal sealed record SynthesizedStateMachine(
+    string LogicalId,
+    string Name,
+    string Arn,
+    string Definition,
+    string? RoleArn,
+    string StateMachineType);
+
+/// <summary>A Lambda function as the stack would deploy it, environment variables resolved.</summary>
+internal sealed record SynthesizedFunction(
+    string LogicalId,
+    string Name,
+    string Arn,
+    string? Handler,
+    string? Runtime,
+    int? TimeoutSeconds,
+    IReadOnlyDictionary<string, string> Environment);
