@@ -14,6 +14,7 @@ internal sealed class ExecutionRecord : IDisposable
     private string? _error;
     private string? _cause;
     private string? _currentState;
+    private DateTimeOffset? _resumesAt;
     private int _historyEvents;
 
     public ExecutionRecord(string executionArn, string stateMachineArn, string name, string input, DateTimeOffset startDate, long sequence)
@@ -63,6 +64,15 @@ internal sealed class ExecutionRecord : IDisposable
         }
     }
 
+    /// <summary>When a Wait state or a retry interval will end; null while the execution is not waiting.</summary>
+    public void SetResumesAt(DateTimeOffset? resumesAt)
+    {
+        lock (_gate)
+        {
+            _resumesAt = resumesAt;
+        }
+    }
+
     /// <summary>Counts history events; returns the total so far.</summary>
     public int AddHistoryEvents(int count)
     {
@@ -90,6 +100,7 @@ internal sealed class ExecutionRecord : IDisposable
             _error = error;
             _cause = cause;
             _currentState = null;
+            _resumesAt = null;
             _historyEvents++;
             snapshot = SnapshotLocked();
         }
@@ -109,5 +120,5 @@ internal sealed class ExecutionRecord : IDisposable
     public void Dispose() => Stop.Dispose();
 
     private ExecutionSnapshot SnapshotLocked() => new(
-        ExecutionArn, StateMachineArn, Name, _status, StartDate, _stopDate, Input, _output, _error, _cause, _currentState, _historyEvents);
+        ExecutionArn, StateMachineArn, Name, _status, StartDate, _stopDate, Input, _output, _error, _cause, _currentState, _resumesAt, _historyEvents);
 }

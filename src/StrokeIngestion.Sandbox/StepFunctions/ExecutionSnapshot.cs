@@ -12,6 +12,7 @@ internal enum ExecutionStatus
 /// <summary>An execution as DescribeExecution reports it, plus what the emulator knows besides.</summary>
 /// <param name="Input">The execution input as the JSON text StartExecution received.</param>
 /// <param name="CurrentState">The state the execution is in (null once closed).</param>
+/// <param name="ResumesAt">While a Wait state or a retry interval is pending: when it ends.</param>
 internal sealed record ExecutionSnapshot(
     string ExecutionArn,
     string StateMachineArn,
@@ -24,6 +25,7 @@ internal sealed record ExecutionSnapshot(
     string? Error,
     string? Cause,
     string? CurrentState,
+    DateTimeOffset? ResumesAt,
     int HistoryEventCount)
 {
     public bool IsRunning => Status == ExecutionStatus.Running;

@@ -245,7 +245,7 @@ public sealed class AslInterpreterTests
         var arn = emulator.RegisterStateMachine("semantics", definition);
         var executionArn = emulator.StartExecution(arn, "run-1", """{"delay":120}""").Value?.ExecutionArn ?? string.Empty;
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (emulator.DescribeExecution(executionArn).Value?.CurrentState != "Hold")
+        while (emulator.DescribeExecution(executionArn).Value?.ResumesAt is null)
         {
             await Task.Yield();
             guard.Token.ThrowIfCancellationRequested();

@@ -190,7 +190,8 @@ public sealed class ContractStateMachineTests
         harness.Monitor.Then(input => MonitorReply.Ready(input, "imgset-1"));
         var executionArn = harness.Start();
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (harness.Emulator.DescribeExecution(executionArn).Value?.CurrentState != "WaitForImport")
+        ExecutionSnapshot? waiting;
+        while ((waiting = harness.Emulator.DescribeExecution(executionArn).Value)?.ResumesAt is null)
         {
             await Task.Yield();
             guard.Token.ThrowIfCancellationRequested();
@@ -203,6 +204,8 @@ public sealed class ContractStateMachineTests
         var execution = await harness.Emulator.WaitForCompletionAsync(executionArn, guard.Token);
 
         // Assert
+        Assert.Equal("WaitForImport", waiting.CurrentState);
+        Assert.Equal(new DateTimeOffset(2026, 11, 25, 12, 0, 30, TimeSpan.Zero), waiting.ResumesAt);
         Assert.Equal(ExecutionStatus.Running, beforeDue?.Status);
         Assert.Equal(ExecutionStatus.Succeeded, execution.Status);
         Assert.Equal(clock.GetUtcNow(), execution.StopDate);

@@ -145,7 +145,7 @@ internal sealed class AslInterpreter
                 retryCount++;
                 var delay = RetryDelay(retrier.Retrier, attempts[retrier.Index]);
                 _logger.Retrying(run.Execution.ExecutionArn, state.Name, failure.Error, attempts[retrier.Index], retrier.Retrier.MaxAttempts, delay);
-                await DelayAsync(delay, run.Cancellation);
+                await DelayAsync(delay, run);
                 continue;
             }
 
@@ -206,7 +206,7 @@ internal sealed class AslInterpreter
 
         // Measured from the state's entry, as AWS does: time already spent counts.
         var due = entered + StepFunctionsEmulatorOptions.Scale(seconds, _options.TimeScale);
-        await DelayAsync(due - Clock.GetUtcNow(), run.Cancellation);
+        await DelayAsync(due - Clock.GetUtcNow(), run);
         return Continue(state, SelectPath(state.OutputPath, effectiveInput, state.Name, "OutputPath"));
     }
 
@@ -293,15 +293,25 @@ internal sealed class AslInterpreter
     private static JsonNode? PlaceResult(JsonPath? path, JsonNode? rawInput, JsonNode? result, string stateName) =>
         path is null ? rawInput : path.Place(rawInput, result, stateName);
 
-    private async Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    private async Task DelayAsync(TimeSpan delay, Run run)
     {
-        if (delay > TimeSpan.Zero)
+        if (delay <= TimeSpan.Zero)
         {
-            await Task.Delay(delay, Clock, cancellationToken);
+            run.Cancellation.ThrowIfCancellationRequested();
+            return;
         }
-        else
+
+        // The timer exists before ResumesAt is published, so whoever waits for ResumesAt (a test
+        // advancing a fake clock) can never move time ahead of a timer that is not armed yet.
+        var delayed = Task.Delay(delay, Clock, run.Cancellation);
+        run.Execution.SetResumesAt(Clock.GetUtcNow() + delay);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            await delayed;
+        }
+        finally
+        {
+            run.Execution.SetResumesAt(null);
         }
     }
 
