@@ -1,2 +1,119 @@
-Console.Error.WriteLine("The sandbox host is not assembled yet.");
-return 2;
+using System.Globalization;
+using StrokeIngestion.Sandbox.Demo;
+using StrokeIngestion.Sandbox.Host;
+
+// The local sandbox: the Phase 1 pipeline on 127.0.0.1, built from the synthesized stack.
+// Usage: see Usage below, or README "Run it locally".
+const string Usage = """
+    usage: sandbox [--demo] [--deadline SECONDS] [--cdk-out DIR] [--stack NAME] [--state-dir DIR]
+                   [--time-scale FACTOR] [--import-seconds SECONDS]
+                   [--api-port N] [--s3-port N] [--dynamodb-port N] [--healthimaging-port N] [--sfn-port N]
+      --demo            ingest a generated brain CT, follow it to READY_FOR_ANALYSIS, then stop
+      --deadline        with --demo: give up (exit 1) after this many seconds (default 120)
+      --time-scale      multiply the state machine's waits (default 0.1: the 30 s poll takes 3 s)
+      --import-seconds  how long an emulated import stays in each of SUBMITTED and IN_PROGRESS (default 1)
+    """;
+
+var options = new SandboxOptions();
+var demo = false;
+var deadline = TimeSpan.FromSeconds(120);
+for (var i = 0; i < args.Length; i++)
+{
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
+    int NextPort() => int.TryParse(Next(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
+        ? port
+        : throw new ArgumentException($"{args[i - 1]} needs a port number.");
+    double NextNumber() => double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0
+        ? value
+        : throw new ArgumentException($"{args[i - 1]} needs a non-negative number.");
+    try
+    {
+        switch (args[i])
+        {
+            case "--demo": demo = true; break;
+            case "--deadline": deadline = TimeSpan.FromSeconds(NextNumber()); break;
+            case "--cdk-out": options = options with { CdkOutDirectory = Next() }; break;
+            case "--stack": options = options with { StackName = Next() }; break;
+            case "--state-dir": options = options with { StateDirectory = Next() }; break;
+            case "--time-scale": options = options with { TimeScale = NextNumber() }; break;
+            case "--import-seconds": options = options with { ImportPhaseDuration = TimeSpan.FromSeconds(NextNumber()) }; break;
+            case "--api-port": options = options with { ApiPort = NextPort() }; break;
+            case "--s3-port": options = options with { S3Port = NextPort() }; break;
+            case "--dynamodb-port": options = options with { DynamoDbPort = NextPort() }; break;
+            case "--healthimaging-port": options = options with { HealthImagingPort = NextPort() }; break;
+            case "--sfn-port": options = options with { StepFunctionsPort = NextPort() }; break;
+            case "-h" or "--help": Console.WriteLine(Usage); return 0;
+            default: throw new ArgumentException($"unknown option {args[i]}");
+        }
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine($"sandbox: {ex.Message}");
+        Console.Error.WriteLine(Usage);
+        return 2;
+    }
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+if (!File.Exists(Path.Combine(options.CdkOutDirectory, "manifest.json")))
+{
+    Console.Error.WriteLine($"sandbox: no cloud assembly in {options.CdkOutDirectory}; run `npx cdk synth` first (./sandbox.sh does).");
+    return 2;
+}
+
+SandboxHost host;
+try
+{
+    host = await SandboxHost.StartAsync(options, Console.Out, stop.Token);
+}
+catch (Exception ex) when (ex is not OperationCanceledException)
+{
+    Console.Error.WriteLine($"sandbox: could not start: {ex.Message}");
+    return 1;
+}
+
+await using (host)
+{
+    var executionArnPrefix = host.StateMachineArn.Replace(":stateMachine:", ":execution:", StringComparison.Ordinal);
+    Console.WriteLine($$$"""
+
+        sandbox: ready. Endpoints and dummy credentials are in {{{Path.GetFullPath(host.EnvironmentFilePath)}}}
+        sandbox: function logs: {{{Path.GetFullPath(host.LambdaLogPath)}}}; Phase 2 events: {{{Path.GetFullPath(host.EventLogPath)}}}
+
+        Try it (in another shell):
+          source {{{Path.GetFullPath(host.EnvironmentFilePath)}}}
+          /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3 cp brain_scan.dcm s3://$BUCKET/uploads/
+          curl -X POST "$API_URL/upload" -H 'Content-Type: application/json' \
+            -d '{"patient_id": "P123456", "study_description": "Brain CT - Suspected Stroke", "file_key": "uploads/brain_scan.dcm"}'
+          /usr/bin/aws --endpoint-url "$DYNAMODB_ENDPOINT" dynamodb get-item --table-name "$TABLE" --key '{"study_id": {"S": "STUDY-…"}}'
+          /usr/bin/aws --endpoint-url "$STEPFUNCTIONS_ENDPOINT" stepfunctions describe-execution \
+            --execution-arn "{{{executionArnPrefix}}}:stroke-analysis-STUDY-…"
+        """);
+
+    if (demo)
+    {
+        var ok = await DemoRun.RunAsync(host, Console.Out, deadline, stop.Token);
+        Console.WriteLine(ok ? "demo: READY_FOR_ANALYSIS — the pipeline works end to end." : "demo: FAILED — the study did not reach READY_FOR_ANALYSIS in time.");
+        Console.WriteLine("sandbox: stopping …");
+        return ok ? 0 : 1;
+    }
+
+    Console.WriteLine("sandbox: press Ctrl-C to stop.");
+    try
+    {
+        await Task.Delay(Timeout.Infinite, stop.Token);
+    }
+    catch (OperationCanceledException)
+    {
+        Console.WriteLine("sandbox: stopping …");
+    }
+}
+
+Console.WriteLine("sandbox: stopped; nothing is left listening.");
+return 0;

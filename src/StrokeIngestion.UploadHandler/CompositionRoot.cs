@@ -10,9 +10,9 @@ namespace StrokeIngestion.UploadHandler;
 /// <summary>Builds settings and clients once per container (the runtime reuses the Function instance).</summary>
 internal static class CompositionRoot
 {
-    public static readonly Lazy<UploadEndpoint> Endpoint = new(() => Create(EnvironmentReader.FromProcess()));
+    public static readonly Lazy<UploadEndpoint> Endpoint = new(() => Create(EnvironmentReader.FromProcess(), StructuredLog.Console));
 
-    public static UploadEndpoint Create(EnvironmentReader environment)
+    public static UploadEndpoint Create(EnvironmentReader environment, StructuredLog log)
     {
         var settings = UploadSettings.Load(environment);
         var time = TimeProvider.System;
@@ -26,6 +26,6 @@ internal static class CompositionRoot
             time,
             RetryPolicy.Create(maxAttempts: 4, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), time),
             RetryPolicy.Create(maxAttempts: 6, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(4), time));
-        return new UploadEndpoint(service, settings.UploadPrefix, StructuredLog.Console);
+        return new UploadEndpoint(service, settings.UploadPrefix, log);
     }
 }

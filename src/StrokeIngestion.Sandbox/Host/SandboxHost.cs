@@ -1,0 +1,316 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2;
+using Amazon.S3;
+using StrokeIngestion.Core.Observability;
+using StrokeIngestion.Core.Settings;
+using StrokeIngestion.Sandbox.Api;
+using StrokeIngestion.Sandbox.Emulators;
+using StrokeIngestion.Sandbox.HealthImaging;
+using StrokeIngestion.Sandbox.StepFunctions;
+using StrokeIngestion.Sandbox.Template;
+
+namespace StrokeIngestion.Sandbox.Host;
+
+/// <summary>
+/// The whole pipeline on 127.0.0.1: s3rver and dynalite holding the bucket and table the
+/// synthesized stack defines, the HealthImaging and Step Functions emulators (the latter
+/// running the stack's own state machine definition), and the two functions' real Stream
+/// handlers behind a local HTTP API. Disposing stops every process and listener.
+/// </summary>
+internal sealed class SandboxHost : IAsyncDisposable
+{
+    public const string UploadHandlerString = "StrokeIngestion.UploadHandler::StrokeIngestion.UploadHandler.Function::Handle";
+    public const string ImportMonitorHandlerString = "StrokeIngestion.ImportMonitor::StrokeIngestion.ImportMonitor.Function::Handle";
+
+    private readonly List<IAsyncDisposable> _owned;
+
+    private SandboxHost(SandboxOptions options, List<IAsyncDisposable> owned)
+    {
+        Options = options;
+        _owned = owned;
+    }
+
+    public SandboxOptions Options { get; }
+
+    public required SynthesizedTemplate Template { get; init; }
+
+    public required Uri ApiBaseUrl { get; init; }
+
+    public required Uri S3Endpoint { get; init; }
+
+    public required Uri DynamoDbEndpoint { get; init; }
+
+    public required Uri HealthImagingEndpoint { get; init; }
+
+    public required Uri StepFunctionsEndpoint { get; init; }
+
+    public required string BucketName { get; init; }
+
+    public required string TableName { get; init; }
+
+    public required string StateMachineArn { get; init; }
+
+    public required HealthImagingEmulator HealthImaging { get; init; }
+
+    public required StepFunctionsEmulator StepFunctions { get; init; }
+
+    public required IAmazonS3 S3 { get; init; }
+
+    public required IAmazonDynamoDB DynamoDb { get; init; }
+
+    /// <summary>JSON lines both functions logged (what CloudWatch Logs would hold).</summary>
+    public string LambdaLogPath => LambdaLogPathFor(Options);
+
+    public string EnvironmentFilePath => Path.Combine(Options.StateDirectory, "env");
+
+    public string EventLogPath => EventLogPathFor(Options);
+
+    /// <summary>Starts everything; on failure, stops what was already started before rethrowing.</summary>
+    public static async Task<SandboxHost> StartAsync(SandboxOptions options, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var template = LoadTemplate(options);
+        var owned = new List<IAsyncDisposable>();
+        try
+        {
+            var host = await StartCoreAsync(options, template, owned, progress, cancellationToken);
+            await host.WriteEnvironmentFileAsync(cancellationToken);
+            return host;
+        }
+        catch
+        {
+            await DisposeAllAsync(owned);
+            throw;
+        }
+    }
+
+    /// <summary>The environment a shell needs to reach the sandbox with the AWS CLI and curl.</summary>
+    public IReadOnlyDictionary<string, string> ClientEnvironment() => new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["AWS_ACCESS_KEY_ID"] = NodeEmulatorProcess.AccessKeyId,
+        ["AWS_SECRET_ACCESS_KEY"] = NodeEmulatorProcess.SecretAccessKey,
+        ["AWS_DEFAULT_REGION"] = SandboxOptions.Region,
+        ["AWS_REGION"] = SandboxOptions.Region,
+        ["API_URL"] = ApiBaseUrl.ToString().TrimEnd('/'),
+        ["S3_ENDPOINT"] = S3Endpoint.ToString().TrimEnd('/'),
+        ["DYNAMODB_ENDPOINT"] = DynamoDbEndpoint.ToString().TrimEnd('/'),
+        ["STEPFUNCTIONS_ENDPOINT"] = StepFunctionsEndpoint.ToString().TrimEnd('/'),
+        ["HEALTHIMAGING_ENDPOINT"] = HealthImagingEndpoint.ToString().TrimEnd('/'),
+        ["BUCKET"] = BucketName,
+        ["TABLE"] = TableName,
+        ["STATE_MACHINE_ARN"] = StateMachineArn,
+        ["DATASTORE_ID"] = Options.DatastoreId,
+    };
+
+    public ValueTask DisposeAsync() => DisposeAllAsync(_owned);
+
+    private static async ValueTask DisposeAllAsync(List<IAsyncDisposable> owned)
+    {
+        // Last started, first stopped: the API goes before the emulators it calls.
+        for (var i = owned.Count - 1; i >= 0; i--)
+        {
+            await owned[i].DisposeAsync();
+        }
+
+        owned.Clear();
+    }
+
+    private static string LambdaLogPathFor(SandboxOptions options) => Path.Combine(options.StateDirectory, "logs", "lambda.log");
+
+    private static string EventLogPathFor(SandboxOptions options) => Path.Combine(options.StateDirectory, "logs", "events.jsonl");
+
+    private static SynthesizedTemplate LoadTemplate(SandboxOptions options)
+    {
+        var first = SynthesizedTemplate.LoadFromCloudAssembly(options.CdkOutDirectory, options.StackName, new TemplateContext(SandboxOptions.Region, SandboxOptions.AccountId));
+        var datastore = first.SingleResourceOfType(SynthesizedTemplate.DatastoreType);
+        var overrides = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [$"{datastore.LogicalId}.DatastoreId"] = options.DatastoreId,
+            [$"{datastore.LogicalId}.DatastoreArn"] = $"arn:aws:medical-imaging:{SandboxOptions.Region}:{SandboxOptions.AccountId}:datastore/{options.DatastoreId}",
+        };
+        return SynthesizedTemplate.LoadFromCloudAssembly(
+            options.CdkOutDirectory,
+            options.StackName,
+            new TemplateContext(SandboxOptions.Region, SandboxOptions.AccountId, AttributeOverrides: overrides));
+    }
+
+    private static async Task<SandboxHost> StartCoreAsync(SandboxOptions options, SynthesizedTemplate template, List<IAsyncDisposable> owned, TextWriter progress, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.Combine(options.StateDirectory, "logs"));
+        var lambdaLog = new StreamWriter(LambdaLogPathFor(options), append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true };
+        owned.Add(lambdaLog);
+        var log = new StructuredLog(TextWriter.Synchronized(lambdaLog), TimeProvider.System);
+
+        // The functions resolve credentials through the SDK's default chain, as in Lambda.
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", NodeEmulatorProcess.AccessKeyId);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", NodeEmulatorProcess.SecretAccessKey);
+        Environment.SetEnvironmentVariable("AWS_SESSION_TOKEN", null);
+
+        var functions = template.LambdaFunctions();
+        var uploadFunction = functions.SingleOrDefault(f => f.Handler == UploadHandlerString)
+            ?? throw new TemplateResolutionException($"The template has no function with handler {UploadHandlerString}.");
+        var monitorFunction = functions.SingleOrDefault(f => f.Handler == ImportMonitorHandlerString)
+            ?? throw new TemplateResolutionException($"The template has no function with handler {ImportMonitorHandlerString}.");
+        var bucketName = uploadFunction.Environment["UPLOAD_BUCKET_NAME"];
+        var tableName = uploadFunction.Environment["STUDY_TABLE_NAME"];
+
+        progress.WriteLine($"sandbox: stack {template.StackName}: bucket {bucketName}, table {tableName}");
+
+        progress.WriteLine("sandbox: starting S3 (s3rver) and DynamoDB (dynalite) …");
+        var s3Process = await NodeEmulatorProcess.StartS3Async(null, Port(options.S3Port), cancellationToken);
+        owned.Add(s3Process);
+        var dynamoProcess = await NodeEmulatorProcess.StartDynamoDbAsync(null, Port(options.DynamoDbPort), cancellationToken);
+        owned.Add(dynamoProcess);
+                        var s3 = EmulatorResources.CreateS3Client(s3Process.Endpoint);
+        owned.Add(new DisposeOnStop(s3));
+        var dynamoDb = EmulatorResources.CreateDynamoDbClient(dynamoProcess.Endpoint);
+        owned.Add(new DisposeOnStop(dynamoDb));
+        await EmulatorResources.CreateBucketAsync(s3, bucketName, cancellationToken);
+        await EmulatorResources.CreateTableAsync(dynamoDb, TableFromTemplate(template, tableName), cancellationToken);
+        progress.WriteLine($"sandbox: S3 ready at {s3Process.Endpoint}, DynamoDB ready at {dynamoProcess.Endpoint}");
+
+        var healthImaging = new HealthImagingEmulator(
+            new HealthImagingEmulatorOptions
+            {
+                DatastoreId = options.DatastoreId,
+                Region = SandboxOptions.Region,
+                AccountId = SandboxOptions.AccountId,
+                SubmittedFor = options.ImportPhaseDuration,
+                InProgressFor = options.ImportPhaseDuration,
+            },
+            s3,
+            new DicomHeaderInspector());
+        owned.Add(healthImaging);
+        var healthImagingEndpoint = await healthImaging.StartAsync(options.HealthImagingPort, cancellationToken);
+        progress.WriteLine($"sandbox: HealthImaging emulator ready at {healthImagingEndpoint} (datastore {options.DatastoreId})");
+
+        var stepFunctions = new StepFunctionsEmulator(new StepFunctionsEmulatorOptions
+        {
+            Region = SandboxOptions.Region,
+            AccountId = SandboxOptions.AccountId,
+            TimeScale = options.TimeScale,
+            EventLogPath = EventLogPathFor(options),
+        });
+        owned.Add(stepFunctions);
+        var stateMachineArn = uploadFunction.Environment["STATE_MACHINE_ARN"];
+        var registered = stepFunctions.RegisterStateMachines(template);
+        if (!registered.Contains(stateMachineArn))
+        {
+            throw new TemplateResolutionException($"The upload function starts {stateMachineArn}, which the template does not define.");
+        }
+
+        stepFunctions.UseDynamoDb(dynamoDb);
+        var stepFunctionsEndpoint = await stepFunctions.StartAsync(options.StepFunctionsPort, cancellationToken);
+        progress.WriteLine($"sandbox: Step Functions emulator ready at {stepFunctionsEndpoint} running {stateMachineArn}");
+
+        var endpoints = new AwsEndpoints(s3Process.Endpoint, dynamoProcess.Endpoint, healthImagingEndpoint, stepFunctionsEndpoint);
+        var monitor = new ImportMonitor.Function(
+            ImportMonitor.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(monitorFunction, endpoints)), log),
+            log);
+        stepFunctions.RegisterFunction(
+            monitorFunction.Arn,
+            (input, _) => monitor.Handle(input),
+            TimeSpan.FromSeconds(monitorFunction.TimeoutSeconds ?? 60));
+        var backstop = new WorkflowEndForwarder(monitor, stateMachineArn, progress);
+        owned.Add(backstop);
+        stepFunctions.ExecutionClosed += (_, closed) => backstop.Forward(closed.Execution);
+
+        var upload = new UploadHandler.Function(
+            UploadHandler.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(uploadFunction, endpoints)), log),
+            log);
+        var api = new LocalHttpApi(upload.Handle);
+        owned.Add(api);
+        var apiBaseUrl = await api.StartAsync(options.ApiPort, cancellationToken);
+        progress.WriteLine($"sandbox: HTTP API ready at {apiBaseUrl}/upload (as {LocalHttpApi.LocalPrincipalArn})");
+
+        return new SandboxHost(options, owned)
+        {
+            Template = template,
+            ApiBaseUrl = apiBaseUrl,
+            S3Endpoint = s3Process.Endpoint,
+            DynamoDbEndpoint = dynamoProcess.Endpoint,
+            HealthImagingEndpoint = healthImagingEndpoint,
+            StepFunctionsEndpoint = stepFunctionsEndpoint,
+            BucketName = bucketName,
+            TableName = tableName,
+            StateMachineArn = stateMachineArn,
+            HealthImaging = healthImaging,
+            StepFunctions = stepFunctions,
+            S3 = s3,
+            DynamoDb = dynamoDb,
+        };
+    }
+
+    /// <summary>The function's environment from the template, plus what the Lambda runtime and the sandbox add.</summary>
+    private static Dictionary<string, string> FunctionEnvironment(SynthesizedFunction function, AwsEndpoints endpoints) =>
+        new(function.Environment, StringComparer.Ordinal)
+        {
+            ["AWS_REGION"] = SandboxOptions.Region,
+            ["AWS_ENDPOINT_URL_S3"] = $"{endpoints.S3}",
+            ["AWS_ENDPOINT_URL_DYNAMODB"] = $"{endpoints.DynamoDb}",
+            ["AWS_ENDPOINT_URL_MEDICAL_IMAGING"] = $"{endpoints.HealthImaging}",
+            ["AWS_ENDPOINT_URL_SFN"] = $"{endpoints.StepFunctions}",
+        };
+
+    private static TableDefinition TableFromTemplate(SynthesizedTemplate template, string tableName)
+    {
+        foreach (var resource in template.ResourcesOfType(SynthesizedTemplate.DynamoDbTableType))
+        {
+            if (template.ResolveStringProperty(resource, "TableName") != tableName)
+            {
+                continue;
+            }
+
+            var types = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var attribute in template.ResolveProperty(resource, "AttributeDefinitions")?.AsArray() ?? [])
+            {
+                types[Text(attribute, "AttributeName")] = Text(attribute, "AttributeType");
+            }
+
+            var (partition, sort) = Keys(template.ResolveProperty(resource, "KeySchema"), types);
+            var indexes = new List<IndexDefinition>();
+            foreach (var index in template.ResolveProperty(resource, "GlobalSecondaryIndexes")?.AsArray() ?? [])
+            {
+                var (indexPartition, indexSort) = Keys(index?["KeySchema"], types);
+                indexes.Add(new IndexDefinition(Text(index, "IndexName"), indexPartition, indexSort, index?["Projection"]?["ProjectionType"]?.GetValue<string>() ?? "ALL"));
+            }
+
+            return new TableDefinition(tableName, partition, sort, indexes);
+        }
+
+        throw new TemplateResolutionException($"The template defines no table named {tableName}.");
+
+        static (KeyAttribute Partition, KeyAttribute? Sort) Keys(JsonNode? schema, Dictionary<string, string> types)
+        {
+            KeyAttribute? partition = null;
+            KeyAttribute? sort = null;
+            foreach (var key in schema?.AsArray() ?? [])
+            {
+                var name = Text(key, "AttributeName");
+                var attribute = new KeyAttribute(name, types.GetValueOrDefault(name, "S"));
+                if (Text(key, "KeyType") == "HASH")
+                {
+                    partition = attribute;
+                }
+                else
+                {
+                    sort = attribute;
+                }
+            }
+
+            return (partition ?? throw new TemplateResolutionException("A key schema has no HASH key."), sort);
+        }
+
+        static string Text(JsonNode? node, string property) =>
+            node?[property]?.GetValue<string>() ?? throw new TemplateResolutionException($"A table property lacks {property}.");
+    }
+
+    private async Task WriteEnvironmentFileAsync(CancellationToken cancellationToken)
+    {
+        var lines = ClientEnvironment().Select(pair => string.Create(CultureInfo.InvariantCulture, $"export {pair.Key}='{pair.Value}'"));
+        await File.WriteAllLinesAsync(EnvironmentFilePath, lines, cancellationToken);
+    }
+
+    private static int? Port(int port) => port == 0 ? null : port;
+}
