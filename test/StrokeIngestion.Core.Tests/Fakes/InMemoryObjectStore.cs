@@ -5,13 +5,16 @@ using StrokeIngestion.Core.Ports;
 namespace StrokeIngestion.Core.Tests.Fakes;
 
 /// <summary>An upload bucket in memory, recording reads and copies, with failure injection.</summary>
-internal sealed class InMemoryObjectStore : IObjectStore
+internal sealed class InMemoryObjectStore(string bucketName = "stroke-detection-ai-dicom-uploads-111122223333") : IObjectStore
 {
     private readonly ConcurrentDictionary<string, byte[]> _objects = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _copies = new();
     private long _bytesRead;
 
-    public string BucketName => "stroke-detection-ai-dicom-uploads-111122223333";
+    public string BucketName { get; } = bucketName;
+
+    /// <summary>Keys read whole with <see cref="ReadTextAsync"/>, in call order.</summary>
+    public ConcurrentQueue<string> Reads { get; } = new();
 
     public ConcurrentQueue<Exception> CopyFailures { get; } = new();
 
@@ -25,6 +28,8 @@ internal sealed class InMemoryObjectStore : IObjectStore
     public int RangeReads { get; private set; }
 
     public void Put(string key, byte[] content) => _objects[key] = content;
+
+    public void Put(string key, string text) => _objects[key] = System.Text.Encoding.UTF8.GetBytes(text);
 
     public byte[]? Get(string key) => _objects.GetValueOrDefault(key);
 
@@ -71,8 +76,11 @@ internal sealed class InMemoryObjectStore : IObjectStore
         return Task.CompletedTask;
     }
 
-    public Task<string?> ReadTextAsync(string key, CancellationToken cancellationToken) =>
-        Task.FromResult(_objects.TryGetValue(key, out var content) ? System.Text.Encoding.UTF8.GetString(content) : null);
+    public Task<string?> ReadTextAsync(string key, CancellationToken cancellationToken)
+    {
+        Reads.Enqueue(key);
+        return Task.FromResult(_objects.TryGetValue(key, out var content) ? System.Text.Encoding.UTF8.GetString(content) : null);
+    }
 
     private static StoredObject Describe(string key, byte[] content) =>
         new(key, content.Length, "\"" + Convert.ToHexStringLower(SHA256.HashData(content))[..32] + "\"", VersionId: null);

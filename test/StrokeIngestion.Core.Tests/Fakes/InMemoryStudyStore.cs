@@ -6,11 +6,12 @@ namespace StrokeIngestion.Core.Tests.Fakes;
 
 /// <summary>
 /// A study table with the real conditional semantics (put-if-absent, update-if-status-in),
-/// plus failure injection per operation, for tests where behaviour across calls matters.
+/// plus failure injection per operation and a record of applied and refused updates, for
+/// tests where behaviour across calls matters.
 /// </summary>
 internal sealed class InMemoryStudyStore : IStudyStore
 {
-    private readonly ConcurrentDictionary<string, Study> _items = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<StudyId, Study> _items = new();
     private readonly Lock _gate = new();
 
     public Queue<Exception> CreateFailures { get; } = new();
@@ -23,11 +24,22 @@ internal sealed class InMemoryStudyStore : IStudyStore
 
     public int UpdateCalls { get; private set; }
 
+    /// <summary>Updates that were applied (the condition held), in order.</summary>
+    public List<StudyUpdate> AppliedUpdates { get; } = [];
+
+    /// <summary>Conditional updates that were refused.</summary>
+    public int RefusedUpdates { get; private set; }
+
+    /// <summary>Runs just before a conditional update is checked: lets a test play a concurrent writer.</summary>
+    public Action<InMemoryStudyStore>? BeforeUpdate { get; set; }
+
     public IReadOnlyCollection<Study> All => _items.Values.ToList();
 
-    public Study? this[StudyId id] => _items.GetValueOrDefault(id.Value);
+    public Study? this[StudyId id] => Find(id);
 
-    public void Seed(Study study) => _items[study.StudyId.Value] = study;
+    public Study? Find(StudyId id) => _items.GetValueOrDefault(id);
+
+    public void Put(Study study) => _items[study.StudyId] = study;
 
     public Task<bool> TryCreateAsync(Study study, CancellationToken cancellationToken)
     {
@@ -35,7 +47,7 @@ internal sealed class InMemoryStudyStore : IStudyStore
         {
             CreateCalls++;
             ThrowNext(CreateFailures);
-            return Task.FromResult(_items.TryAdd(study.StudyId.Value, study));
+            return Task.FromResult(_items.TryAdd(study.StudyId, study));
         }
     }
 
@@ -44,22 +56,24 @@ internal sealed class InMemoryStudyStore : IStudyStore
         lock (_gate)
         {
             ThrowNext(GetFailures);
-            return Task.FromResult(_items.GetValueOrDefault(id.Value));
+            return Task.FromResult(Find(id));
         }
     }
 
     public Task<bool> TryUpdateAsync(StudyId id, StudyUpdate update, IReadOnlyCollection<string> expectedStatuses, CancellationToken cancellationToken)
     {
+        BeforeUpdate?.Invoke(this);
         lock (_gate)
         {
             UpdateCalls++;
             ThrowNext(UpdateFailures);
-            if (!_items.TryGetValue(id.Value, out var current) || !expectedStatuses.Contains(current.Status))
+            if (!_items.TryGetValue(id, out var current) || !expectedStatuses.Contains(current.Status))
             {
+                RefusedUpdates++;
                 return Task.FromResult(false);
             }
 
-            _items[id.Value] = current with
+            _items[id] = current with
             {
                 UpdatedAt = update.UpdatedAt,
                 Status = update.Status ?? current.Status,
@@ -74,6 +88,7 @@ internal sealed class InMemoryStudyStore : IStudyStore
                 ImportCounts = update.ImportCounts ?? current.ImportCounts,
                 ReadyAt = update.ReadyAt ?? current.ReadyAt,
             };
+            AppliedUpdates.Add(update);
             return Task.FromResult(true);
         }
     }

@@ -1,4 +1,5 @@
 using Moq;
+using StrokeIngestion.Core.Tests.Fakes;
 using StrokeIngestion.Core.Domain;
 using StrokeIngestion.Core.Errors;
 using StrokeIngestion.Core.Monitoring;

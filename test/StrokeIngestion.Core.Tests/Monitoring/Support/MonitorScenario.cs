@@ -1,5 +1,6 @@
 using System.Text;
 using Moq;
+using StrokeIngestion.Core.Tests.Fakes;
 using StrokeIngestion.Core.Domain;
 using StrokeIngestion.Core.Monitoring;
 using StrokeIngestion.Core.Observability;
