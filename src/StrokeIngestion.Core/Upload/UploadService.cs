@@ -131,10 +131,12 @@ public sealed class UploadService
             }
             else
             {
-                // A concurrent request for the same study won the conditional put.
+                // A concurrent request for the same study won the conditional put — or our own put
+                // landed but its answer was lost and the retry found it (then it is not a duplicate).
                 existing = await _retry.RunAsync(ct => _studies.GetAsync(id, ct), cancellationToken)
                     ?? throw new DependencyException(Dependency.DynamoDb, "InconsistentRead", "The study existed for the conditional put but not for the read that followed.");
-                duplicate = command.IdempotencyKey is null;
+                var ours = existing.UploadTimestamp == study.UploadTimestamp && existing.RequestFingerprint == study.RequestFingerprint;
+                duplicate = command.IdempotencyKey is null && !ours;
                 if (IsStarted(existing))
                 {
                     return UploadOutcome.Accepted(existing, duplicate);

@@ -22,6 +22,9 @@ internal sealed class InMemoryStudyStore : IStudyStore
 
     public int CreateCalls { get; private set; }
 
+    /// <summary>Creates that are applied but whose answer is lost: the store throws this after writing.</summary>
+    public Queue<Exception> CreateAnswersLost { get; } = new();
+
     public int UpdateCalls { get; private set; }
 
     /// <summary>Updates that were applied (the condition held), in order.</summary>
@@ -47,7 +50,9 @@ internal sealed class InMemoryStudyStore : IStudyStore
         {
             CreateCalls++;
             ThrowNext(CreateFailures);
-            return Task.FromResult(_items.TryAdd(study.StudyId, study));
+            var added = _items.TryAdd(study.StudyId, study);
+            ThrowNext(CreateAnswersLost);
+            return Task.FromResult(added);
         }
     }
 

@@ -517,6 +517,20 @@ public sealed class UploadServiceTests
     }
 
     [Fact]
+    public async Task StartAsync_WhenOwnCreateLandedButItsAnswerWasLost_ShouldCompleteWithoutCallingItDuplicate()
+    {
+        PutCt();
+        _studies.CreateAnswersLost.Enqueue(Transient(Dependency.DynamoDb, "InternalServerError"));
+
+        var outcome = await Service().StartAsync(Command(), CancellationToken.None);
+
+        Assert.Null(outcome.Error);
+        Assert.False(outcome.Duplicate);
+        Assert.Equal(StudyStatus.Importing, Assert.Single(_studies.All).Status);
+        Assert.Single(_importRequests);
+    }
+
+    [Fact]
     public async Task StartAsync_WhenFinalWriteFails_ShouldNotMarkFailedBecauseWorkflowOwnsStudy()
     {
         PutCt();
