@@ -174,6 +174,23 @@ public sealed class S3ObjectStoreTests : IClassFixture<S3EmulatorFixture>
         Assert.Equal(source.ETag, copied.ETag);
     }
 
+    [SkippableTheory]
+    [InlineData("uploads/scan a+b=c.dcm")]
+    [InlineData("uploads/ward;3,bed@2&x$.dcm")]
+    public async Task CopyAsync_WhenKeyHasReservedCharacters_ShouldCopyThatObject(string key)
+    {
+        _fixture.Require();
+        var content = Bytes(512);
+        var source = await PutAndHeadAsync(key, content);
+        var destination = _folder + "imports/STUDY-0123456789ab/00001.dcm";
+
+        await Store().CopyAsync(source, destination, CancellationToken.None);
+
+        var copied = await Store().GetInfoAsync(destination, CancellationToken.None);
+        Assert.NotNull(copied);
+        Assert.Equal(content, await Store().ReadRangeAsync(copied, 0, 1024, CancellationToken.None));
+    }
+
     [SkippableFact]
     public async Task ReadTextAsync_WhenObjectMissing_ShouldReturnNull()
     {
