@@ -4,8 +4,9 @@ namespace StrokeIngestion.Sandbox.HealthImaging;
 
 /// <summary>
 /// The emulator's file check, done by the project's own Part 10 reader, with the import's
-/// rules: a supported transfer syntax and the four identifiers present. Messages name the
-/// problem, never a value from the file.
+/// rules: a supported transfer syntax, the four identifiers present, and a data set that is
+/// whole to its last byte (<see cref="DicomStructureCheck"/>). Messages name the problem, never
+/// a value from the file.
 /// </summary>
 internal sealed class DicomHeaderInspector : IDicomInstanceInspector
 {
@@ -33,6 +34,11 @@ internal sealed class DicomHeaderInspector : IDicomInstanceInspector
             || header.SopInstanceUid is not { } sopUid)
         {
             return DicomInstanceCheck.Invalid("A required identifying attribute (PatientID, StudyInstanceUID, SeriesInstanceUID or SOPInstanceUID) is missing.");
+        }
+
+        if (DicomStructureCheck.FindDamage(file, header.TransferSyntaxUid) is { } damage)
+        {
+            return DicomInstanceCheck.Invalid($"The DICOM data set is damaged ({damage}).");
         }
 
         return DicomInstanceCheck.Valid(new DicomInstanceIdentity(patientId, studyUid, seriesUid, sopUid, header.TransferSyntaxUid));

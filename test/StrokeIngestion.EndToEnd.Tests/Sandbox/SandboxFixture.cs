@@ -1,0 +1,348 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.S3.Model;
+using StrokeIngestion.Core.Domain;
+using StrokeIngestion.Sandbox.Dicom;
+using StrokeIngestion.Sandbox.Host;
+using StrokeIngestion.Sandbox.StepFunctions;
+using StrokeIngestion.Testing;
+
+namespace StrokeIngestion.EndToEnd.Tests.Sandbox;
+
+/// <summary>Every class that drives the one shared sandbox joins this collection (so they also run one at a time).</summary>
+[CollectionDefinition(Name)]
+public sealed class SharedSandbox : ICollectionFixture<SandboxFixture>
+{
+    public const string Name = "Sandbox";
+}
+
+/// <summary>
+/// One local sandbox for all end-to-end tests: synthesizes the stack when no cloud assembly
+/// exists yet, starts <see cref="SandboxHost"/> with fast clocks on a temporary state
+/// directory, and stops it (every process and listener) at the end. A missing tool does not
+/// fail the start: every test then skips with the tool's name (or fails under STROKE_REQUIRE_TOOLS=1).
+/// The helpers act as a clinician's tool would: S3 PutObject, POST /upload, then read the study.
+/// </summary>
+public sealed class SandboxFixture : IAsyncLifetime, IDisposable
+{
+    /// <summary>The sandbox's state machine waits 30 s × this between status checks.</summary>
+    public const double TimeScale = 0.01;
+
+    private static readonly TimeSpan SynthTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan TerminalTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly StringWriter _progress = new();
+    private readonly ConcurrentDictionary<string, byte> _phi = new(StringComparer.Ordinal);
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
+    private SandboxHost? _host;
+    private Exception? _startFailure;
+    private string? _stateDirectory;
+
+    /// <summary>The running sandbox; skips the calling test when a tool is missing, fails it when the start failed.</summary>
+    internal SandboxHost Host
+    {
+        get
+        {
+            if (_startFailure is SkipException skip)
+            {
+                throw new SkipException(skip.Message);
+            }
+
+            if (_startFailure is not null)
+            {
+                throw new InvalidOperationException($"The sandbox did not start: {_startFailure.Message}\n{_progress}", _startFailure);
+            }
+
+            return _host ?? throw new InvalidOperationException("The sandbox has not been started.");
+        }
+    }
+
+    /// <summary>Patient ids, names and upload keys the tests sent: none may appear in the function logs.</summary>
+    public IReadOnlyCollection<string> PhiUsed => [.. _phi.Keys];
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            ExternalTool.Require("node", "install Node.js 20+");
+            ExternalTool.RequireNodeBin("s3rver");
+            ExternalTool.RequireNodeBin("dynalite");
+            var cdkOut = await EnsureCloudAssemblyAsync();
+            _stateDirectory = Directory.CreateTempSubdirectory("sandbox-e2e-").FullName;
+            using var timeout = new CancellationTokenSource(StartTimeout);
+            _host = await SandboxHost.StartAsync(
+                new SandboxOptions
+                {
+                    CdkOutDirectory = cdkOut,
+                    StateDirectory = _stateDirectory,
+                    TimeScale = TimeScale,
+                    ImportPhaseDuration = TimeSpan.FromSeconds(0.3),
+                },
+                TextWriter.Synchronized(_progress),
+                timeout.Token);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Thrown here, even a skip would fail every test of the collection with a fixture error.
+            _startFailure = ex;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        if (_stateDirectory is not null && Directory.Exists(_stateDirectory))
+        {
+            Directory.Delete(_stateDirectory, recursive: true);
+        }
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _progress.Dispose();
+    }
+
+    /// <summary>Remembers values that are PHI so the log test can look for them.</summary>
+    public void RecordPhi(params string[] values)
+    {
+        foreach (var value in values)
+        {
+            _phi.TryAdd(value, 0);
+        }
+    }
+
+    /// <summary>A unique folder under uploads/ (the bucket is shared by every test).</summary>
+    public static string NewFolder(string name) => $"uploads/{name}-{Guid.NewGuid():N}/";
+
+    /// <summary>
+    /// One synthetic study: <paramref name="series"/> series of <paramref name="slicesPerSeries"/>
+    /// images each, all with the same patient and StudyInstanceUID.
+    /// </summary>
+    public static GeneratedStudy NewStudy(string modality, string patientId, int series = 1, int slicesPerSeries = 1, string patientName = "Synthetic^Patient")
+    {
+        var studyUid = SyntheticDicom.NewUid();
+        var files = new List<byte[]>();
+        var seriesUids = new List<string>();
+        for (var s = 0; s < series; s++)
+        {
+            var seriesUid = SyntheticDicom.NewUid();
+            seriesUids.Add(seriesUid);
+            for (var i = 1; i <= slicesPerSeries; i++)
+            {
+                files.Add(SyntheticDicom.Create(new SyntheticDicomParameters
+                {
+                    PatientId = patientId,
+                    PatientName = patientName,
+                    Modality = modality,
+                    StudyInstanceUid = studyUid,
+                    SeriesInstanceUid = seriesUid,
+                    SopInstanceUid = SyntheticDicom.NewUid(),
+                    InstanceNumber = i,
+                }));
+            }
+        }
+
+        return new GeneratedStudy(studyUid, seriesUids, files);
+    }
+
+    /// <summary>Stores the bytes exactly as given (no aws-chunked framing, which s3rver would keep).</summary>
+    public async Task PutObjectAsync(string key, byte[] content)
+    {
+        await Host.S3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = Host.BucketName,
+            Key = key,
+            InputStream = new MemoryStream(content),
+            UseChunkEncoding = false,
+        });
+    }
+
+    /// <summary>Puts each file as <c>{folder}slice-NNN.dcm</c>.</summary>
+    public async Task PutFolderAsync(string folder, IReadOnlyList<byte[]> files)
+    {
+        for (var i = 0; i < files.Count; i++)
+        {
+            await PutObjectAsync($"{folder}slice-{i + 1:D3}.dcm", files[i]);
+        }
+    }
+
+    /// <summary>POST {api}/upload with a JSON body, as the seed's curl does.</summary>
+    public async Task<ApiAnswer> PostUploadAsync(
+        string patientId,
+        string fileKey,
+        string? idempotencyKey = null,
+        string contentType = "application/json",
+        string studyDescription = "Brain CT - Suspected Stroke")
+    {
+        var body = JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["patient_id"] = patientId,
+            ["study_description"] = studyDescription,
+            ["file_key"] = fileKey,
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Host.ApiBaseUrl + "/upload"))
+        {
+            Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)),
+        };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        using var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        using var json = JsonDocument.Parse(text);
+        return new ApiAnswer(response.StatusCode, json.RootElement.Clone(), text);
+    }
+
+    /// <summary>POSTs and expects 202 Accepted; returns the study id.</summary>
+    public async Task<string> PostAcceptedAsync(string patientId, string fileKey, string? idempotencyKey = null)
+    {
+        var answer = await PostUploadAsync(patientId, fileKey, idempotencyKey);
+        Assert.True(answer.Status == HttpStatusCode.Accepted, $"POST /upload answered {(int)answer.Status}: {answer.Text}");
+        return answer.Body.GetProperty("study_id").GetString() ?? throw new InvalidOperationException("No study_id in " + answer.Text);
+    }
+
+    public async Task<Dictionary<string, AttributeValue>?> GetStudyAsync(string studyId)
+    {
+        var read = await Host.DynamoDb.GetItemAsync(new GetItemRequest
+        {
+            TableName = Host.TableName,
+            Key = new() { ["study_id"] = new AttributeValue { S = studyId } },
+            ConsistentRead = true,
+        });
+        return read.Item;
+    }
+
+    /// <summary>Polls the study record (GetItem, every 100 ms) until its status is terminal.</summary>
+    public async Task<Dictionary<string, AttributeValue>> WaitForTerminalStudyAsync(string studyId)
+    {
+        var clock = Stopwatch.StartNew();
+        var status = "(no record)";
+        while (clock.Elapsed < TerminalTimeout)
+        {
+            var item = await GetStudyAsync(studyId);
+            status = item is null ? "(no record)" : Text(item, "status");
+            if (item is not null && StudyStatus.IsTerminal(status))
+            {
+                return item;
+            }
+
+            await Task.Delay(PollInterval);
+        }
+
+        throw new TimeoutException($"{studyId} was still {status} after {TerminalTimeout.TotalSeconds} s.\n{_progress}");
+    }
+
+    /// <summary>Waits for the study's execution to close (the study record turns terminal a step before it does).</summary>
+    internal async Task<ExecutionSnapshot> WaitForExecutionAsync(string executionArn)
+    {
+        using var timeout = new CancellationTokenSource(TerminalTimeout);
+        return await Host.StepFunctions.WaitForCompletionAsync(executionArn, timeout.Token);
+    }
+
+    /// <summary>How many study records the table holds.</summary>
+    public async Task<int> CountStudiesAsync()
+    {
+        var count = 0;
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await Host.DynamoDb.ScanAsync(new ScanRequest
+            {
+                TableName = Host.TableName,
+                Select = Select.COUNT,
+                ExclusiveStartKey = start,
+                ConsistentRead = true,
+            });
+            count += page.Count ?? 0;
+            start = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (start is not null);
+        return count;
+    }
+
+    /// <summary>What the sandbox has done so far, to compare before and after a refused request.</summary>
+    internal async Task<SideEffects> SideEffectsAsync() => new(
+        await CountStudiesAsync(),
+        Host.HealthImaging.Counters.TotalJobsCreated,
+        Host.StepFunctions.Counters.StartExecutionCalls,
+        Host.StepFunctions.Executions().Count);
+
+    public static string Text(Dictionary<string, AttributeValue> item, string name) =>
+        item.TryGetValue(name, out var value) ? value.S ?? value.N ?? string.Empty : string.Empty;
+
+    public static IReadOnlyList<string> List(Dictionary<string, AttributeValue> item, string name) =>
+        item.TryGetValue(name, out var value) && value.L is { } list ? [.. list.Select(v => v.S)] : [];
+
+    private static async Task<string> EnsureCloudAssemblyAsync()
+    {
+        var cdkOut = Path.Combine(ExternalTool.RepoRoot, "cdk.out");
+        if (File.Exists(Path.Combine(cdkOut, "manifest.json")))
+        {
+            return cdkOut;
+        }
+
+        var cdk = ExternalTool.RequireNodeBin("cdk");
+        var start = new ProcessStartInfo(cdk)
+        {
+            WorkingDirectory = ExternalTool.RepoRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("synth");
+        start.ArgumentList.Add("--quiet");
+        start.Environment["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("cdk did not start.");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(SynthTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            throw new TimeoutException($"cdk synth did not finish within {SynthTimeout}.\n{Tail(await output + await errors)}");
+        }
+
+        var log = await output + await errors;
+        if (process.ExitCode != 0 || !File.Exists(Path.Combine(cdkOut, "manifest.json")))
+        {
+            throw new InvalidOperationException($"cdk synth exited {process.ExitCode} without a cloud assembly.\n{Tail(log)}");
+        }
+
+        return cdkOut;
+
+        static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
+    }
+}
+
+/// <summary>A study's files and identifiers as generated.</summary>
+public sealed record GeneratedStudy(string StudyInstanceUid, IReadOnlyList<string> SeriesInstanceUids, IReadOnlyList<byte[]> Files);
+
+/// <summary>An HTTP answer of the local API.</summary>
+public sealed record ApiAnswer(HttpStatusCode Status, JsonElement Body, string Text);
+
+/// <summary>Counts that any accepted upload raises.</summary>
+internal sealed record SideEffects(int Studies, int ImportJobs, long StartExecutionCalls, int Executions);
