@@ -211,6 +211,7 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
             ("AWS::Events::Rule", "Name"),
             ("AWS::CloudWatch::Dashboard", "DashboardName"),
             ("AWS::CloudWatch::Alarm", "AlarmName"),
+            ("AWS::Backup::BackupVault", "BackupVaultName"),
         };
         foreach (var (type, property) in names)
         {

@@ -57,12 +57,13 @@ internal sealed class StudyTable : Construct
         // records for audits.
         BackupVault = new BackupVault(this, "BackupVault", new BackupVaultProps
         {
-            BackupVaultName = $"{projectName}-study-backups",
+            // Vault, plan and selection names allow 50 characters; the project name up to 36.
+            BackupVaultName = $"{projectName}-backups",
             RemovalPolicy = RemovalPolicy.RETAIN,
         });
         BackupPlan = new BackupPlan(this, "BackupPlan", new BackupPlanProps
         {
-            BackupPlanName = $"{projectName}-study-metadata",
+            BackupPlanName = $"{projectName}-studies",
             BackupVault = BackupVault,
             BackupPlanRules =
             [
@@ -82,7 +83,7 @@ internal sealed class StudyTable : Construct
         });
         var selection = BackupPlan.AddSelection("StudyTable", new BackupSelectionOptions
         {
-            BackupSelectionName = $"{projectName}-study-metadata",
+            BackupSelectionName = $"{projectName}-study-table",
             Resources = [BackupResource.FromDynamoDbTable(Table)],
         });
         selection.Node.FindChild("Role").SuppressNag(

@@ -51,7 +51,7 @@ public sealed class StudyTableTests(DefaultStackFixture stack)
 
         stack.Template.HasResourceProperties("AWS::Backup::BackupPlan", Obj(
             ("BackupPlan", Obj(
-                ("BackupPlanName", "stroke-detection-ai-study-metadata"),
+                ("BackupPlanName", "stroke-detection-ai-studies"),
                 ("BackupPlanRule", Arr(
                     Obj(
                         ("RuleName", "daily"),
@@ -66,7 +66,7 @@ public sealed class StudyTableTests(DefaultStackFixture stack)
         stack.Template.HasResourceProperties("AWS::Backup::BackupSelection", Obj(
             ("BackupPlanId", GetAtt(stack.LogicalId(stack.Stack.Studies.BackupPlan), "BackupPlanId")),
             ("BackupSelection", Obj(
-                ("SelectionName", "stroke-detection-ai-study-metadata"),
+                ("SelectionName", "stroke-detection-ai-study-table"),
                 ("Resources", Arr(GetAtt("StudyMetadataTable", "Arn")))))));
     }
 
@@ -76,6 +76,6 @@ public sealed class StudyTableTests(DefaultStackFixture stack)
         stack.Template.HasResource("AWS::Backup::BackupVault", Obj(
             ("DeletionPolicy", "Retain"),
             ("UpdateReplacePolicy", "Retain"),
-            ("Properties", Obj(("BackupVaultName", "stroke-detection-ai-study-backups")))));
+            ("Properties", Obj(("BackupVaultName", "stroke-detection-ai-backups")))));
     }
 }
