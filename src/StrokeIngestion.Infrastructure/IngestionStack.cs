@@ -27,14 +27,25 @@ internal sealed class IngestionStack : Stack
     public static readonly Duration UploadTimeout = Duration.Seconds(29);
     public static readonly Duration MonitorTimeout = Duration.Seconds(60);
 
+    // Reserved concurrency is a ceiling and a guarantee. Upload: the API stage admits 20 requests
+    // a second with bursts of 50 (IngestionApi); at a few seconds each that is at most ~50 in
+    // flight, and anything beyond would only queue up at HealthImaging's ~1 TPS import quota.
+    // Monitor: one short poll per active import every 30 s, so 20 covers several hundred
+    // concurrent imports; its throttles are retried by the state machine.
+    // Together they take 70 of the account's concurrency, which must keep 100 unreserved:
+    // deploying needs a Lambda concurrency quota of at least 170 (the default is 1,000; new
+    // accounts may start lower and must request an increase first).
+    public const int UploadReservedConcurrency = 50;
+    public const int MonitorReservedConcurrency = 20;
+
     public IngestionStack(Construct scope, string id, StackConfig config, IStackProps? props = null)
         : base(scope, id, props)
     {
         ArgumentNullException.ThrowIfNull(config);
         var project = config.ProjectName;
-        var retention = config.LogRetention;
 
-        Storage = new UploadStorage(this, "UploadStorage", project);
+        Logs = new EncryptedLogs(this, "LogEncryption", project, config.LogRetention);
+        Storage = new UploadStorage(this, "UploadStorage", project, config.LogRetentionDays);
         Studies = new StudyTable(this, "StudyTable", project);
         Datastore = new ImportDatastore(this, "ImportDatastore", project, Storage, config.KmsKeyArn);
 
@@ -55,13 +66,14 @@ internal sealed class IngestionStack : Stack
             Handler: ImportMonitorHandlerName,
             MemorySizeMb: MonitorMemoryMb,
             Timeout: MonitorTimeout,
+            ReservedConcurrency: MonitorReservedConcurrency,
             Architecture: config.Architecture,
-            LogRetention: retention,
+            Logs: Logs,
             Environment: shared));
         GrantMonitor(ImportMonitor.Role);
 
         Workflow = new ImportWorkflow(this, "ImportWorkflow", new ImportWorkflowProps(
-            project, ImportMonitor.Function, Studies.Table, retention));
+            project, ImportMonitor.Function, Studies.Table, Logs));
 
         UploadHandler = new IngestionFunction(this, "UploadHandler", new IngestionFunctionProps(
             FunctionName: $"{project}-upload-handler",
@@ -70,8 +82,9 @@ internal sealed class IngestionStack : Stack
             Handler: UploadHandlerName,
             MemorySizeMb: UploadMemoryMb,
             Timeout: UploadTimeout,
+            ReservedConcurrency: UploadReservedConcurrency,
             Architecture: config.Architecture,
-            LogRetention: retention,
+            Logs: Logs,
             Environment: new Dictionary<string, string>(shared)
             {
                 ["IMPORT_ROLE_ARN"] = Datastore.ImportRole.RoleArn,
@@ -81,7 +94,7 @@ internal sealed class IngestionStack : Stack
         GrantUpload(UploadHandler.Role);
 
         Api = new IngestionApi(this, "IngestionApi", new IngestionApiProps(
-            project, UploadHandler.Function, config.CorsAllowedOrigins, config.Jwt, retention));
+            project, UploadHandler.Function, config.CorsAllowedOrigins, config.Jwt, Logs));
 
         Monitoring = new Monitoring(this, "Monitoring", new MonitoringProps(
             project,
@@ -104,6 +117,8 @@ internal sealed class IngestionStack : Stack
 
         Amazon.CDK.Tags.Of(this).Add("project", project);
     }
+
+    public EncryptedLogs Logs { get; }
 
     public UploadStorage Storage { get; }
 
@@ -142,6 +157,13 @@ internal sealed class IngestionStack : Stack
             },
         }));
         role.AddToPolicy(Allow("StartMonitoring", ["states:StartExecution"], Workflow.StateMachine.StateMachineArn));
+        NagSuppressions.DefaultPolicyOf(role).SuppressNag(
+            "AwsSolutions-IAM5",
+            "Objects under one prefix each: the handler reads the files a client uploaded under uploads/ "
+            + "(keys chosen by the client) and copies them to a per-study folder under imports/ (named at "
+            + "run time). It cannot read imports/ or touch import-output/.",
+            NagFinding.Resource(this, Storage.ObjectsArn(UploadStorage.UploadPrefix)),
+            NagFinding.Resource(this, Storage.ObjectsArn(UploadStorage.ImportInputPrefix)));
     }
 
     private void GrantMonitor(Role role)
@@ -150,6 +172,11 @@ internal sealed class IngestionStack : Stack
         role.AddToPolicy(Allow("ReadImportReports", ["s3:GetObject"], Storage.ObjectsArn(UploadStorage.ImportOutputPrefix)));
         role.AddToPolicy(ListUnder("ListImportReports", UploadStorage.ImportOutputPrefix));
         role.AddToPolicy(Allow("UpdateStudyRecords", ["dynamodb:GetItem", "dynamodb:UpdateItem"], Studies.Table.TableArn));
+        NagSuppressions.DefaultPolicyOf(role).SuppressNag(
+            "AwsSolutions-IAM5",
+            "Read-only, objects under one prefix: the monitor reads the job output manifests HealthImaging "
+            + "writes under import-output/<study_id>/<job folder>/, whose names it learns from the job.",
+            NagFinding.Resource(this, Storage.ObjectsArn(UploadStorage.ImportOutputPrefix)));
     }
 
     private static PolicyStatement Allow(string sid, string[] actions, string resource) =>

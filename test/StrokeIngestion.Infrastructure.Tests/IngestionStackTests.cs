@@ -80,6 +80,44 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
         Assert.All(PolicyStatements.All(fixture), s => Assert.Equal("Allow", s["Effect"]?.GetValue<string>()));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ResourcePolicies_ShouldAllowNamedPrincipalsSpecificActionsOnly(bool customizedStack)
+    {
+        var fixture = customizedStack ? (StackFixture)customized : stack;
+        var documents = new (string Type, string Property)[]
+        {
+            ("AWS::S3::BucketPolicy", "PolicyDocument"),
+            ("AWS::SQS::QueuePolicy", "PolicyDocument"),
+            ("AWS::SNS::TopicPolicy", "PolicyDocument"),
+            ("AWS::KMS::Key", "KeyPolicy"),
+        };
+
+        var allows = documents
+            .SelectMany(d => fixture.OfType(d.Type).Select(r => (r.LogicalId, Document: r.Resource["Properties"]?[d.Property])))
+            .SelectMany(d => PolicyStatements.Items(d.Document?["Statement"]).Select(s => (d.LogicalId, Statement: s)))
+            .Where(s => s.Statement?["Effect"]?.GetValue<string>() == "Allow")
+            .ToList();
+
+        Assert.NotEmpty(allows);
+        Assert.All(allows, allow =>
+        {
+            var principal = allow.Statement?["Principal"];
+            var actions = PolicyStatements.Strings(allow.Statement?["Action"]).ToList();
+            var where = $"{allow.LogicalId}: {allow.Statement?.ToJsonString()}";
+            // "Principal": "*" or {"AWS": "*"}: anyone at all.
+            Assert.False(principal is JsonValue, "Allows anyone: " + where);
+            Assert.NotEqual("*", principal?["AWS"] is JsonValue value ? value.GetValue<string>() : null);
+            // The key administration statement every KMS key needs (CDK's default): the account's
+            // own IAM policies then decide who may use the key.
+            var keyOwner = principal?["AWS"] is JsonObject
+                && fixture.Placeholders.Render(principal["AWS"]) == "arn:{AWS::Partition}:iam::{AWS::AccountId}:root"
+                && actions.SequenceEqual(["kms:*"]);
+            Assert.True(keyOwner || actions.All(a => !a.Contains('*', StringComparison.Ordinal)), "Wildcard action: " + where);
+        });
+    }
+
     [Fact]
     public void UploadHandlerRole_ShouldGrantExactlyWhatTheHandlerCalls()
     {
@@ -173,6 +211,7 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
             ("AWS::Events::Rule", "Name"),
             ("AWS::CloudWatch::Dashboard", "DashboardName"),
             ("AWS::CloudWatch::Alarm", "AlarmName"),
+            ("AWS::Backup::BackupVault", "BackupVaultName"),
         };
         foreach (var (type, property) in names)
         {

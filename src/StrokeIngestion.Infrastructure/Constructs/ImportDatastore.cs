@@ -83,6 +83,20 @@ internal sealed class ImportDatastore : Construct
                 Resources = [kmsKeyArn],
             }));
         }
+
+        var policy = NagSuppressions.DefaultPolicyOf(ImportRole);
+        policy.SuppressNag(
+            "AwsSolutions-IAM5",
+            "Objects under one prefix each: HealthImaging reads the per-study copies under imports/ "
+            + "(the upload handler names the study folder per job) and writes its job reports under "
+            + "import-output/. Object names are only known at run time; the uploads/ prefix stays out of reach.",
+            NagFinding.Resource(this, storage.ObjectsArn(UploadStorage.ImportInputPrefix)),
+            NagFinding.Resource(this, storage.ObjectsArn(UploadStorage.ImportOutputPrefix)));
+        policy.SuppressNag(
+            "HIPAA.Security-IAMNoInlinePolicy",
+            "This policy belongs to one role, the one HealthImaging assumes for this datastore's imports, "
+            + "and is created and deleted with it; that one-to-one binding is what AWS recommends inline "
+            + "policies for. A managed policy would be a separately attachable object granting the same statements.");
     }
 
     public CfnDatastore Datastore { get; }

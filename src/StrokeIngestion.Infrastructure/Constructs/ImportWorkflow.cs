@@ -9,7 +9,6 @@ using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AWS.StepFunctions;
 using Amazon.CDK.AWS.StepFunctions.Tasks;
 using Constructs;
-using LogGroupProps = Amazon.CDK.AWS.Logs.LogGroupProps;
 
 namespace StrokeIngestion.Infrastructure.Constructs;
 
@@ -17,7 +16,7 @@ internal sealed record ImportWorkflowProps(
     string ProjectName,
     IFunction MonitorFunction,
     ITable StudyTable,
-    RetentionDays LogRetention);
+    EncryptedLogs Logs);
 
 /// <summary>
 /// The state machine that follows one HealthImaging import to its end (the contract in the
@@ -164,14 +163,9 @@ internal sealed class ImportWorkflow : Construct
 
         waitForImport.Next(checkImportStatus).Next(isImportDone);
 
-        Logs = new LogGroup(this, "Logs", new LogGroupProps
-        {
-            // The /aws/vendedlogs/ prefix lets Step Functions share one CloudWatch Logs resource
-            // policy across state machines instead of growing it (5,120-character limit) per machine.
-            LogGroupName = $"/aws/vendedlogs/states/{props.ProjectName}-processing",
-            Retention = props.LogRetention,
-            RemovalPolicy = RemovalPolicy.RETAIN,
-        });
+        // The /aws/vendedlogs/ prefix lets Step Functions share one CloudWatch Logs resource
+        // policy across state machines instead of growing it (5,120-character limit) per machine.
+        Logs = props.Logs.NewLogGroup(this, "Logs", $"/aws/vendedlogs/states/{props.ProjectName}-processing");
 
         StateMachine = new StateMachine(this, "StateMachine", new StateMachineProps
         {
@@ -184,12 +178,33 @@ internal sealed class ImportWorkflow : Construct
             Logs = new LogOptions
             {
                 Destination = Logs,
-                // Failures only; the execution history already records every transition for 90 days.
-                Level = LogLevel.ERROR,
+                // Every transition, kept for the log retention period: the execution history that
+                // records them too is deleted 90 days after an execution ends, too soon for an audit.
+                // Without execution data an event is a state name, a type and a time: a few hundred
+                // bytes, about nine per 30-second poll.
+                Level = LogLevel.ALL,
                 // Execution data carries ids only, but logs are no place to find that out the hard way.
                 IncludeExecutionData = false,
             },
         });
+
+        var machinePolicy = NagSuppressions.DefaultPolicyOf(StateMachine.Role);
+        machinePolicy.SuppressNag(
+            "AwsSolutions-IAM5",
+            "Tracing and log delivery: the X-Ray actions and the CloudWatch Logs delivery actions "
+            + "(logs:CreateLogDelivery and friends) that Step Functions needs have no resource-level "
+            + "permissions, so IAM only accepts them on \"*\".",
+            NagFinding.AnyResource);
+        machinePolicy.SuppressNag(
+            "AwsSolutions-IAM5",
+            "CheckImportStatus may invoke the monitor function's versions and aliases (ARN:qualifier), as "
+            + "CDK's Lambda task grants; it is still this one function and nothing else.",
+            NagFinding.Resource(this, props.MonitorFunction.FunctionArn + ":*"));
+        machinePolicy.SuppressNag(
+            "HIPAA.Security-IAMNoInlinePolicy",
+            "This policy belongs to one role, the state machine's own, and is created and deleted with it; "
+            + "that one-to-one binding is what AWS recommends inline policies for. A managed policy would be "
+            + "a separately attachable object granting the same statements.");
 
         BackstopDeadLetterQueue = new Queue(this, "BackstopDeadLetterQueue", new QueueProps
         {
@@ -207,6 +222,16 @@ internal sealed class ImportWorkflow : Construct
             MaxEventAge = Duration.Hours(6),
             OnFailure = new SqsDestination(BackstopDeadLetterQueue),
         });
+        props.MonitorFunction.SuppressNag(
+            "HIPAA.Security-LambdaDLQ",
+            "Failed asynchronous invocations go to the backstop queue through the on-failure destination "
+            + "above, which records the error with the event. A DeadLetterConfig as well would put every "
+            + "failed event in the queue twice; the state machine's synchronous invokes have their own retries.");
+        BackstopDeadLetterQueue.SuppressNag(
+            "AwsSolutions-SQS3",
+            "This queue is itself a dead-letter queue: the monitor's on-failure destination and the "
+            + "backstop rule's target DeadLetterConfig point at it. SQS3 only recognises queues named in "
+            + "another queue's RedrivePolicy or a function's DeadLetterConfig.");
 
         BackstopRule = new Rule(this, "ExecutionEndedBadlyRule", new RuleProps
         {

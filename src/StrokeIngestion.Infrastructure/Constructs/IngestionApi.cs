@@ -14,7 +14,7 @@ internal sealed record IngestionApiProps(
     IFunction UploadFunction,
     IReadOnlyList<string> CorsAllowedOrigins,
     JwtSettings? Jwt,
-    RetentionDays LogRetention);
+    EncryptedLogs Logs);
 
 /// <summary>
 /// The HTTP API in front of the upload handler: <c>POST /upload</c> on stage <c>prod</c>,
@@ -82,12 +82,12 @@ internal sealed class IngestionApi : Construct
             }),
         });
 
-        AccessLogs = new LogGroup(this, "AccessLogs", new LogGroupProps
-        {
-            LogGroupName = $"/aws/apigateway/{props.ProjectName}-upload-api/access",
-            Retention = props.LogRetention,
-            RemovalPolicy = RemovalPolicy.RETAIN,
-        });
+        props.UploadFunction.SuppressNag(
+            "HIPAA.Security-LambdaDLQ",
+            "Invoked only synchronously, by this API's Lambda proxy integration: a failure reaches the "
+            + "caller as an error response to retry, and there is no asynchronous event to dead-letter.");
+
+        AccessLogs = props.Logs.NewLogGroup(this, "AccessLogs", $"/aws/apigateway/{props.ProjectName}-upload-api/access");
 
         Stage = new HttpStage(this, "ProdStage", new HttpStageProps
         {

@@ -7,7 +7,8 @@ namespace StrokeIngestion.Infrastructure.Constructs;
 /// <summary>
 /// The one bucket DICOM studies pass through: clients put files under <see cref="UploadPrefix"/>,
 /// the upload handler copies each study to its own folder under <see cref="ImportInputPrefix"/>,
-/// and HealthImaging writes its job reports under <see cref="ImportOutputPrefix"/>.
+/// and HealthImaging writes its job reports under <see cref="ImportOutputPrefix"/>. Every request
+/// to it is recorded in a second bucket's server access logs.
 /// </summary>
 internal sealed class UploadStorage : Construct
 {
@@ -18,12 +19,58 @@ internal sealed class UploadStorage : Construct
     /// <summary>Never change: renaming the logical id would replace the bucket.</summary>
     public const string BucketLogicalId = "DicomUploadBucket";
 
+    /// <summary>Never change: renaming the logical id would replace the bucket.</summary>
+    public const string AccessLogsBucketLogicalId = "DicomUploadAccessLogsBucket";
+
+    /// <summary>Where the upload bucket's access logs go in the access-log bucket.</summary>
+    public const string AccessLogsPrefix = "dicom-uploads/";
+
     public const int ObjectExpirationDays = 90;
     public const int AbortIncompleteUploadDays = 7;
 
-    public UploadStorage(Construct scope, string id, string projectName)
+    /// <summary>A replaced or deleted log object stays recoverable this long.</summary>
+    public const int NoncurrentAccessLogDays = 30;
+
+    /// <param name="accessLogRetentionDays">How long access logs are kept: the stack's log retention.</param>
+    public UploadStorage(Construct scope, string id, string projectName, int accessLogRetentionDays)
         : base(scope, id)
     {
+        // Who read, wrote or listed which study file, and when: the S3 half of the audit trail
+        // (CloudTrail records management calls only, unless data events are bought separately).
+        AccessLogsBucket = new Bucket(this, "AccessLogsBucket", new BucketProps
+        {
+            BucketName = $"{projectName}-access-logs-{Aws.ACCOUNT_ID}",
+            // S3 delivers server access logs only to buckets encrypted with S3 managed keys.
+            Encryption = BucketEncryption.S3_MANAGED,
+            EnforceSSL = true,
+            MinimumTLSVersion = 1.2,
+            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            // A log object deleted or overwritten by mistake (or on purpose) stays recoverable.
+            Versioned = true,
+            RemovalPolicy = RemovalPolicy.RETAIN,
+            LifecycleRules = [
+                new LifecycleRule
+                {
+                    Id = "expire-access-logs",
+                    Expiration = Duration.Days(accessLogRetentionDays),
+                    NoncurrentVersionExpiration = Duration.Days(NoncurrentAccessLogDays),
+                    AbortIncompleteMultipartUploadAfter = Duration.Days(AbortIncompleteUploadDays),
+                },
+                new LifecycleRule { Id = "remove-expired-delete-markers", ExpiredObjectDeleteMarker = true },
+            ],
+        });
+        AccessLogsBucket.DefaultChildAs<CfnBucket>().OverrideLogicalId(AccessLogsBucketLogicalId);
+        AccessLogsBucket.SuppressNag(
+            "HIPAA.Security-S3DefaultEncryptionKMS",
+            "S3 server access logging delivers only to buckets whose default encryption is SSE-S3 "
+            + "(AES-256); a KMS default would stop log delivery. Objects are still encrypted at rest.");
+        AccessLogsBucket.SuppressNag(
+            "HIPAA.Security-S3BucketReplicationEnabled",
+            "Access logs are audit records kept for the log retention period in versioned, retained, "
+            + "11-nines-durable storage; a cross-region copy would double the places that hold caller "
+            + "identities and object keys for no recovery need of Phase 1.");
+
         Bucket = new Bucket(this, "Bucket", new BucketProps
         {
             BucketName = $"{projectName}-dicom-uploads-{Aws.ACCOUNT_ID}",
@@ -33,6 +80,8 @@ internal sealed class UploadStorage : Construct
             BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
             ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
             Versioned = true,
+            ServerAccessLogsBucket = AccessLogsBucket,
+            ServerAccessLogsPrefix = AccessLogsPrefix,
             // Holds PHI: a stack deletion must never take the studies with it.
             RemovalPolicy = RemovalPolicy.RETAIN,
             LifecycleRules = [
@@ -45,9 +94,23 @@ internal sealed class UploadStorage : Construct
             ],
         });
         Bucket.DefaultChildAs<CfnBucket>().OverrideLogicalId(BucketLogicalId);
+        Bucket.SuppressNag(
+            "HIPAA.Security-S3DefaultEncryptionKMS",
+            "SSE-S3 (AES-256) by design: this bucket only stages files for at most 90 days until "
+            + "HealthImaging holds them under the datastore's key (customer managed when kmsKeyArn is set). "
+            + "SSE-KMS here would give every uploading client and the import role a KMS permission to hold "
+            + "and add a KMS request per object; who may read is already decided by IAM and the bucket policy.");
+        Bucket.SuppressNag(
+            "HIPAA.Security-S3BucketReplicationEnabled",
+            "A staging area, not a record: objects expire after 90 days, and the durable copy of a study is "
+            + "the HealthImaging image set. Replicating PHI to a second region would double its exposure "
+            + "and cost for data that a client can re-upload; S3 is designed for 11 nines of durability.");
     }
 
     public Bucket Bucket { get; }
+
+    /// <summary>Server access logs of <see cref="Bucket"/>.</summary>
+    public Bucket AccessLogsBucket { get; }
 
     /// <summary>ARN pattern of every object under a prefix of this bucket.</summary>
     public string ObjectsArn(string prefix) => Bucket.ArnForObjects(prefix + "*");

@@ -19,7 +19,7 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack)
     private string MonitorArn => "{" + stack.LogicalId(stack.Stack.ImportMonitor.Function) + ".Arn}";
 
     [Fact]
-    public void StateMachine_ShouldBeStandardTracedAndLogErrorsWithoutExecutionData()
+    public void StateMachine_ShouldBeStandardTracedAndLogEveryTransitionWithoutExecutionData()
     {
         var logsId = stack.LogicalId(stack.Stack.Workflow.Logs);
 
@@ -28,7 +28,7 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack)
             ("StateMachineType", "STANDARD"),
             ("TracingConfiguration", Obj(("Enabled", true))),
             ("LoggingConfiguration", Obj(
-                ("Level", "ERROR"),
+                ("Level", "ALL"),
                 ("IncludeExecutionData", false),
                 ("Destinations", Arr(Obj(("CloudWatchLogsLogGroup", Obj(("LogGroupArn", GetAtt(logsId, "Arn")))))))))));
         stack.Template.HasResourceProperties("AWS::Logs::LogGroup", Obj(

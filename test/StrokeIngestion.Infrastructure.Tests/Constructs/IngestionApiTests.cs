@@ -19,6 +19,30 @@ public sealed class IngestionApiTests(DefaultStackFixture stack, CustomizedStack
         stack.Template.ResourceCountIs("AWS::ApiGatewayV2::Authorizer", 0);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Routes_ShouldAllRequireAuthorization(bool customizedStack)
+    {
+        var fixture = customizedStack ? (StackFixture)customized : stack;
+        var authorizers = fixture.OfType("AWS::ApiGatewayV2::Authorizer").Select(a => a.LogicalId).ToHashSet();
+
+        var routes = fixture.OfType("AWS::ApiGatewayV2::Route").Select(r => r.Resource["Properties"]).ToList();
+
+        Assert.NotEmpty(routes);
+        Assert.All(routes, route =>
+        {
+            var type = route?["AuthorizationType"]?.GetValue<string>();
+            Assert.True(type is "AWS_IAM" or "JWT", $"{route?["RouteKey"]} is authorized by '{type ?? "NONE"}'");
+            if (type == "JWT")
+            {
+                Assert.Contains(route?["AuthorizerId"]?["Ref"]?.GetValue<string>() ?? string.Empty, authorizers);
+            }
+        });
+        // A $default route would catch every path and method the routes above do not name.
+        Assert.DoesNotContain(routes, r => r?["RouteKey"]?.GetValue<string>() == "$default");
+    }
+
     [Fact]
     public void Api_WhenJwtIsConfigured_ShouldAuthorizeEveryRouteWithTheJwtAuthorizer()
     {

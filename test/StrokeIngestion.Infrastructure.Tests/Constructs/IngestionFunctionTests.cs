@@ -1,4 +1,3 @@
-using Amazon.CDK.Assertions;
 using StrokeIngestion.Infrastructure.Tests.Support;
 using static StrokeIngestion.Infrastructure.Tests.Support.J;
 
@@ -23,6 +22,16 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
             ("MemorySize", memory),
             ("Timeout", timeout),
             ("TracingConfig", Obj(("Mode", "Active")))));
+    }
+
+    [Theory]
+    [InlineData("stroke-detection-ai-upload-handler", 50)]
+    [InlineData("stroke-detection-ai-import-monitor", 20)]
+    public void Function_ShouldReserveASmallFixedConcurrency(string name, int reserved)
+    {
+        stack.Template.HasResourceProperties("AWS::Lambda::Function", Obj(
+            ("FunctionName", name),
+            ("ReservedConcurrentExecutions", reserved)));
     }
 
     [Fact]
@@ -106,9 +115,19 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
     }
 
     [Fact]
-    public void FunctionRoles_ShouldNotUseManagedPolicies()
+    public void Roles_ShouldNotUseManagedPoliciesExceptAwsBackupsOwnServiceRole()
     {
-        stack.Template.AllResourcesProperties("AWS::IAM::Role", Obj(("ManagedPolicyArns", Match.Absent())));
+        var managed = stack.OfType("AWS::IAM::Role")
+            .Where(r => r.Resource["Properties"]?["ManagedPolicyArns"] is not null)
+            .Select(r => (r.LogicalId, Policies: r.Resource["Properties"]?["ManagedPolicyArns"]?.AsArray().Select(stack.Placeholders.Render).ToList()))
+            .ToList();
+
+        var (roleId, policies) = Assert.Single(managed);
+        Assert.Equal(["arn:{AWS::Partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"], policies);
+        Assert.Contains(
+            "backup.amazonaws.com",
+            stack.Resources[roleId]?["Properties"]?["AssumeRolePolicyDocument"]?.ToJsonString() ?? string.Empty,
+            StringComparison.Ordinal);
     }
 
     private Dictionary<string, string> Variables(string functionId)

@@ -43,4 +43,39 @@ public sealed class StudyTableTests(DefaultStackFixture stack)
             ("SSESpecification", Obj(("SSEEnabled", true))),
             ("DeletionProtectionEnabled", true)));
     }
+
+    [Fact]
+    public void BackupPlan_ShouldBackUpTheTableDailyFor35DaysAndMonthlyForAYear()
+    {
+        var vault = stack.LogicalId(stack.Stack.Studies.BackupVault);
+
+        stack.Template.HasResourceProperties("AWS::Backup::BackupPlan", Obj(
+            ("BackupPlan", Obj(
+                ("BackupPlanName", "stroke-detection-ai-studies"),
+                ("BackupPlanRule", Arr(
+                    Obj(
+                        ("RuleName", "daily"),
+                        ("ScheduleExpression", "cron(0 3 * * ? *)"),
+                        ("Lifecycle", Obj(("DeleteAfterDays", 35))),
+                        ("TargetBackupVault", GetAtt(vault, "BackupVaultName"))),
+                    Obj(
+                        ("RuleName", "monthly"),
+                        ("ScheduleExpression", "cron(0 4 1 * ? *)"),
+                        ("Lifecycle", Obj(("DeleteAfterDays", 365))),
+                        ("TargetBackupVault", GetAtt(vault, "BackupVaultName")))))))));
+        stack.Template.HasResourceProperties("AWS::Backup::BackupSelection", Obj(
+            ("BackupPlanId", GetAtt(stack.LogicalId(stack.Stack.Studies.BackupPlan), "BackupPlanId")),
+            ("BackupSelection", Obj(
+                ("SelectionName", "stroke-detection-ai-study-table"),
+                ("Resources", Arr(GetAtt("StudyMetadataTable", "Arn")))))));
+    }
+
+    [Fact]
+    public void BackupVault_ShouldBeNamedAfterTheProjectAndSurviveStackDeletion()
+    {
+        stack.Template.HasResource("AWS::Backup::BackupVault", Obj(
+            ("DeletionPolicy", "Retain"),
+            ("UpdateReplacePolicy", "Retain"),
+            ("Properties", Obj(("BackupVaultName", "stroke-detection-ai-backups")))));
+    }
 }

@@ -5,39 +5,97 @@ using static StrokeIngestion.Infrastructure.Tests.Support.J;
 namespace StrokeIngestion.Infrastructure.Tests.Constructs;
 
 [Collection(SynthesizedStacks.Name)]
-public sealed class UploadStorageTests(DefaultStackFixture stack)
+public sealed class UploadStorageTests(DefaultStackFixture stack, CustomizedStackFixture customized)
 {
-    [Fact]
-    public void Bucket_ShouldKeepItsExplicitLogicalIdAndSurviveStackDeletion()
-    {
-        stack.Template.HasResource("AWS::S3::Bucket", Obj(
-            ("DeletionPolicy", "Retain"),
-            ("UpdateReplacePolicy", "Retain")));
+    private const string UploadBucket = "DicomUploadBucket";
+    private const string LogsBucket = "DicomUploadAccessLogsBucket";
 
-        Assert.Equal("AWS::S3::Bucket", stack.Resources["DicomUploadBucket"]?["Type"]?.GetValue<string>());
-        Assert.Equal("DicomUploadBucket", stack.LogicalId(stack.Stack.Storage.Bucket));
+    [Theory]
+    [InlineData(UploadBucket)]
+    [InlineData(LogsBucket)]
+    public void Buckets_ShouldKeepTheirExplicitLogicalIdsAndSurviveStackDeletion(string logicalId)
+    {
+        var bucket = stack.Resources[logicalId];
+
+        Assert.Equal("AWS::S3::Bucket", bucket?["Type"]?.GetValue<string>());
+        Assert.Equal("Retain", bucket?["DeletionPolicy"]?.GetValue<string>());
+        Assert.Equal("Retain", bucket?["UpdateReplacePolicy"]?.GetValue<string>());
     }
 
     [Fact]
-    public void Bucket_ShouldBeNamedAfterTheProjectAndAccount()
+    public void Buckets_ShouldBeTheConstructsExposedBuckets()
     {
-        stack.Template.HasResourceProperties("AWS::S3::Bucket", Obj(
-            ("BucketName", Obj(("Fn::Join", Arr("", Arr("stroke-detection-ai-dicom-uploads-", Ref("AWS::AccountId"))))))));
+        Assert.Equal(UploadBucket, stack.LogicalId(stack.Stack.Storage.Bucket));
+        Assert.Equal(LogsBucket, stack.LogicalId(stack.Stack.Storage.AccessLogsBucket));
+    }
+
+    [Theory]
+    [InlineData(UploadBucket, "stroke-detection-ai-dicom-uploads-")]
+    [InlineData(LogsBucket, "stroke-detection-ai-access-logs-")]
+    public void Buckets_ShouldBeNamedAfterTheProjectAndAccount(string logicalId, string prefix)
+    {
+        Assert.Equal(prefix + "{AWS::AccountId}", stack.Placeholders.Render(stack.Resources[logicalId]?["Properties"]?["BucketName"]));
+    }
+
+    [Theory]
+    [InlineData(UploadBucket)]
+    [InlineData(LogsBucket)]
+    public void Buckets_ShouldEncryptWithS3ManagedKeysVersionAndBlockAllPublicAccess(string logicalId)
+    {
+        var properties = stack.Resources[logicalId]?["Properties"];
+
+        Assert.Equal(
+            """[{"ServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]""",
+            properties?["BucketEncryption"]?["ServerSideEncryptionConfiguration"]?.ToJsonString());
+        Assert.Equal("Enabled", properties?["VersioningConfiguration"]?["Status"]?.GetValue<string>());
+        Assert.Equal(
+            """{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}""",
+            properties?["PublicAccessBlockConfiguration"]?.ToJsonString());
+        Assert.Equal("""[{"ObjectOwnership":"BucketOwnerEnforced"}]""", properties?["OwnershipControls"]?["Rules"]?.ToJsonString());
     }
 
     [Fact]
-    public void Bucket_ShouldEncryptWithS3ManagedKeysVersionAndBlockAllPublicAccess()
+    public void Bucket_ShouldDeliverServerAccessLogsToTheAccessLogBucket()
     {
         stack.Template.HasResourceProperties("AWS::S3::Bucket", Obj(
-            ("BucketEncryption", Obj(("ServerSideEncryptionConfiguration", Arr(
-                Obj(("ServerSideEncryptionByDefault", Obj(("SSEAlgorithm", "AES256")))))))),
-            ("VersioningConfiguration", Obj(("Status", "Enabled"))),
-            ("PublicAccessBlockConfiguration", Obj(
-                ("BlockPublicAcls", true),
-                ("BlockPublicPolicy", true),
-                ("IgnorePublicAcls", true),
-                ("RestrictPublicBuckets", true))),
-            ("OwnershipControls", Obj(("Rules", Arr(Obj(("ObjectOwnership", "BucketOwnerEnforced"))))))));
+            ("BucketName", Obj(("Fn::Join", Arr("", Arr("stroke-detection-ai-dicom-uploads-", Ref("AWS::AccountId")))))),
+            ("LoggingConfiguration", Obj(
+                ("DestinationBucketName", Ref(LogsBucket)),
+                ("LogFilePrefix", "dicom-uploads/")))));
+    }
+
+    [Fact]
+    public void AccessLogBucket_ShouldAcceptLogsOnlyFromS3LoggingForTheUploadBucket()
+    {
+        stack.Template.HasResourceProperties("AWS::S3::BucketPolicy", Obj(
+            ("Bucket", Ref(LogsBucket)),
+            ("PolicyDocument", Obj(("Statement", Match.ArrayWith(Arr(Obj(
+                ("Effect", "Allow"),
+                ("Principal", Obj(("Service", "logging.s3.amazonaws.com"))),
+                ("Action", "s3:PutObject"),
+                ("Resource", Obj(("Fn::Join", Arr("", Arr(GetAtt(LogsBucket, "Arn"), "/dicom-uploads/*"))))),
+                ("Condition", Obj(
+                    ("ArnLike", Obj(("aws:SourceArn", GetAtt(UploadBucket, "Arn")))),
+                    ("StringEquals", Obj(("aws:SourceAccount", Ref("AWS::AccountId"))))))))))))));
+    }
+
+    [Theory]
+    [InlineData(false, 365)]
+    [InlineData(true, 90)]
+    public void AccessLogBucket_ShouldKeepLogsForTheLogRetentionPeriodAndOldVersions30Days(bool customizedStack, int days)
+    {
+        var fixture = customizedStack ? (StackFixture)customized : stack;
+        var rules = fixture.Resources[LogsBucket]?["Properties"]?["LifecycleConfiguration"]?["Rules"]?.AsArray() ?? [];
+
+        var expiry = Assert.Single(rules, r => r?["ExpirationInDays"] is not null)?.AsObject();
+
+        Assert.NotNull(expiry);
+        Assert.Null(expiry["Prefix"]);
+        Assert.Equal("Enabled", expiry["Status"]?.GetValue<string>());
+        Assert.Equal(days, expiry["ExpirationInDays"]?.GetValue<int>());
+        Assert.Equal(30, expiry["NoncurrentVersionExpiration"]?["NoncurrentDays"]?.GetValue<int>());
+        Assert.Equal(7, expiry["AbortIncompleteMultipartUpload"]?["DaysAfterInitiation"]?.GetValue<int>());
+        Assert.Contains(rules, r => r?["ExpiredObjectDeleteMarker"]?.GetValue<bool>() == true);
     }
 
     [Theory]
@@ -46,7 +104,7 @@ public sealed class UploadStorageTests(DefaultStackFixture stack)
     [InlineData("import-output/")]
     public void Bucket_ShouldExpireEveryVersionUnderEachPrefixAfter90Days(string prefix)
     {
-        var rules = stack.Resources["DicomUploadBucket"]?["Properties"]?["LifecycleConfiguration"]?["Rules"]?.AsArray() ?? [];
+        var rules = stack.Resources[UploadBucket]?["Properties"]?["LifecycleConfiguration"]?["Rules"]?.AsArray() ?? [];
 
         var rule = Assert.Single(rules, r => r?["Prefix"]?.GetValue<string>() == prefix)?.AsObject();
 
@@ -60,20 +118,22 @@ public sealed class UploadStorageTests(DefaultStackFixture stack)
     [Fact]
     public void Bucket_ShouldExpireOnlyTheKnownPrefixesAndCleanUpDeleteMarkers()
     {
-        var rules = stack.Resources["DicomUploadBucket"]?["Properties"]?["LifecycleConfiguration"]?["Rules"]?.AsArray() ?? [];
+        var rules = stack.Resources[UploadBucket]?["Properties"]?["LifecycleConfiguration"]?["Rules"]?.AsArray() ?? [];
 
         var expiring = rules.Where(r => r?["ExpirationInDays"] is not null).Select(r => r?["Prefix"]?.GetValue<string>());
         Assert.Equal(["import-output/", "imports/", "uploads/"], expiring.Order(StringComparer.Ordinal));
         Assert.Contains(rules, r => r?["ExpiredObjectDeleteMarker"]?.GetValue<bool>() == true && r["Prefix"] is null);
     }
 
-    [Fact]
-    public void BucketPolicy_ShouldDenyEveryRequestWithoutTls12()
+    [Theory]
+    [InlineData(UploadBucket)]
+    [InlineData(LogsBucket)]
+    public void BucketPolicies_ShouldDenyEveryRequestWithoutTls12(string logicalId)
     {
-        var bucketResources = Arr(GetAtt("DicomUploadBucket", "Arn"), Obj(("Fn::Join", Arr("", Arr(GetAtt("DicomUploadBucket", "Arn"), "/*")))));
+        var bucketResources = Arr(GetAtt(logicalId, "Arn"), Obj(("Fn::Join", Arr("", Arr(GetAtt(logicalId, "Arn"), "/*")))));
 
         stack.Template.HasResourceProperties("AWS::S3::BucketPolicy", Obj(
-            ("Bucket", Ref("DicomUploadBucket")),
+            ("Bucket", Ref(logicalId)),
             ("PolicyDocument", Obj(("Statement", Match.ArrayWith(Arr(
                 Obj(
                     ("Effect", "Deny"),
