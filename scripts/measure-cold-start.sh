@@ -90,12 +90,17 @@ run_hello() {
 run_function() { # bundle folder
   local bundle=$1 start output end
   start=$(now_ns)
-  output=$(COLDSTART_LAUNCH_NS=$start dotnet exec \
+  if ! output=$(COLDSTART_LAUNCH_NS=$start dotnet exec \
     --depsfile "$bundle/StrokeIngestion.UploadHandler.deps.json" \
     --runtimeconfig "$bundle/StrokeIngestion.UploadHandler.runtimeconfig.json" \
-    "$out/host/StrokeIngestion.ColdStart.dll" "$bundle" "$handler" "$event")
+    "$out/host/StrokeIngestion.ColdStart.dll" "$bundle" "$handler" "$event" 2>"$results/stderr.txt"); then
+    # A stale obj/ from a ReadyToRun composite publish, for one, leaves component stubs without their image.
+    echo "The host failed on $bundle; its output and stderr:" >&2
+    printf '%s\n' "$output" >&2; cat "$results/stderr.txt" >&2
+    exit 1
+  fi
   end=$(now_ns)
-  printf '%s wall_ms=%s\n' "$(grep '^first_response_ms=' <<<"$output")" "$(( (end - start) / 1000000 ))"
+  printf '%s wall_ms=%s\n' "$(grep '^first_response_ms=' <<<"$output" || echo 'first_response_ms=nan')" "$(( (end - start) / 1000000 ))"
 }
 
 # One untimed start of each first, so every measured start finds the files in the page cache.
