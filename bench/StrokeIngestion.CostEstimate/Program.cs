@@ -71,6 +71,19 @@ for (var name = wait.Value?["Next"]?.GetValue<string>(); name is not null && nam
         : state?["Next"]?.GetValue<string>();
 }
 
+// How long each copy of a study stays in S3: the lifecycle rules of the bucket the upload reads.
+var uploadBucketName = functions["StrokeIngestion.UploadHandler::StrokeIngestion.UploadHandler.Function::Handle"] is var uploadResource
+    && template.ResolveProperty(uploadResource, "Environment")?["Variables"]?["UPLOAD_BUCKET_NAME"]?.GetValue<string>() is { } bucketFromEnvironment
+    ? bucketFromEnvironment
+    : throw new InvalidDataException("the upload function has no UPLOAD_BUCKET_NAME");
+var bucket = template.ResourcesOfType(SynthesizedTemplate.S3BucketType).Single(b => template.ResolveStringProperty(b, "BucketName") == uploadBucketName);
+double ExpiryDays(string prefix) =>
+    template.ResolveProperty(bucket, "LifecycleConfiguration")?["Rules"]?.AsArray()
+        .FirstOrDefault(r => r?["Prefix"]?.GetValue<string>() == prefix)?["ExpirationInDays"]?.GetValue<int>()
+    ?? throw new InvalidDataException($"no lifecycle rule expires {prefix}");
+var uploadDays = ExpiryDays("uploads/");
+var importDays = ExpiryDays("imports/");
+
 var importSeconds = Number("--import-minutes") * 60;
 var polls = Math.Max(1, (int)Math.Ceiling(importSeconds / pollSeconds));
 const int FinishTransitions = 2; // PublishStudyReady, StudyReady
@@ -92,7 +105,8 @@ var lines = new List<(string Service, string Basis, double Cost)>
         studies * ((2 + polls) * 2 / 1e6 * Price("dynamodb_on_demand_per_million_write_units") + (1 + polls) / 1e6 * Price("dynamodb_on_demand_per_million_read_units"))),
     ("S3 requests", $"{files} PUT + {files} COPY + {files} ranged GET + HEAD/LIST + manifest",
         studies * ((2 * files + 2) / 1000 * Price("s3_put_copy_list_per_1000") + (files + 2) / 1000 * Price("s3_get_per_1000"))),
-    ("S3 storage", $"{studyGb:0.###} GB x 2 copies x 90 days (lifecycle)", studies * studyGb * 2 * 3 * Price("s3_standard_gb_month")),
+    ("S3 storage", $"{studyGb:0.###} GB for {uploadDays} days (uploads/) + {importDays} days (imports/), from the lifecycle rules",
+        studies * studyGb * (uploadDays + importDays) / 30 * Price("s3_standard_gb_month")),
     ("HealthImaging storage", $"{studyGb:0.###} GB x 1 month (30-day minimum; imports free)", studies * studyGb * Price("healthimaging_frequent_access_gb_month")),
     ("EventBridge", "1 Study Ready event per study", studies / 1e6 * Price("eventbridge_per_million_events")),
 };

@@ -26,6 +26,13 @@ internal sealed class UploadStorage : Construct
     public const string AccessLogsPrefix = "dicom-uploads/";
 
     public const int ObjectExpirationDays = 90;
+
+    /// <summary>
+    /// The per-study copies are only HealthImaging's input: an import ends within the monitor's
+    /// 2-hour bound, after which the image set and the original under uploads/ hold the data.
+    /// A week leaves room to re-run an import; keeping them 90 days would double S3 storage.
+    /// </summary>
+    public const int ImportCopyExpirationDays = 7;
     public const int AbortIncompleteUploadDays = 7;
 
     /// <summary>A replaced or deleted log object stays recoverable this long.</summary>
@@ -85,9 +92,9 @@ internal sealed class UploadStorage : Construct
             // Holds PHI: a stack deletion must never take the studies with it.
             RemovalPolicy = RemovalPolicy.RETAIN,
             LifecycleRules = [
-                ExpireAfter90Days("expire-uploads", UploadPrefix),
-                ExpireAfter90Days("expire-imports", ImportInputPrefix),
-                ExpireAfter90Days("expire-import-output", ImportOutputPrefix),
+                Expire("expire-uploads", UploadPrefix, ObjectExpirationDays),
+                Expire("expire-imports", ImportInputPrefix, ImportCopyExpirationDays),
+                Expire("expire-import-output", ImportOutputPrefix, ObjectExpirationDays),
                 // Expiring a current version leaves a delete marker; once the noncurrent
                 // version is gone too, the marker is clutter.
                 new LifecycleRule { Id = "remove-expired-delete-markers", ExpiredObjectDeleteMarker = true },
@@ -117,12 +124,12 @@ internal sealed class UploadStorage : Construct
 
     // One rule per prefix rather than one for the bucket, so a prefix added later (say, analysis
     // results) is not silently deleted after 90 days.
-    private static LifecycleRule ExpireAfter90Days(string id, string prefix) => new()
+    private static LifecycleRule Expire(string id, string prefix, int days) => new()
     {
         Id = id,
         Prefix = prefix,
-        Expiration = Duration.Days(ObjectExpirationDays),
-        NoncurrentVersionExpiration = Duration.Days(ObjectExpirationDays),
+        Expiration = Duration.Days(days),
+        NoncurrentVersionExpiration = Duration.Days(days),
         AbortIncompleteMultipartUploadAfter = Duration.Days(AbortIncompleteUploadDays),
     };
 }

@@ -99,10 +99,10 @@ public sealed class UploadStorageTests(DefaultStackFixture stack, CustomizedStac
     }
 
     [Theory]
-    [InlineData("uploads/")]
-    [InlineData("imports/")]
-    [InlineData("import-output/")]
-    public void Bucket_ShouldExpireEveryVersionUnderEachPrefixAfter90Days(string prefix)
+    [InlineData("uploads/", 90)]
+    [InlineData("imports/", 7)]
+    [InlineData("import-output/", 90)]
+    public void Bucket_ShouldExpireEveryVersionUnderEachPrefix(string prefix, int days)
     {
         var rules = stack.Resources[UploadBucket]?["Properties"]?["LifecycleConfiguration"]?["Rules"]?.AsArray() ?? [];
 
@@ -110,8 +110,8 @@ public sealed class UploadStorageTests(DefaultStackFixture stack, CustomizedStac
 
         Assert.NotNull(rule);
         Assert.Equal("Enabled", rule["Status"]?.GetValue<string>());
-        Assert.Equal(90, rule["ExpirationInDays"]?.GetValue<int>());
-        Assert.Equal(90, rule["NoncurrentVersionExpiration"]?["NoncurrentDays"]?.GetValue<int>());
+        Assert.Equal(days, rule["ExpirationInDays"]?.GetValue<int>());
+        Assert.Equal(days, rule["NoncurrentVersionExpiration"]?["NoncurrentDays"]?.GetValue<int>());
         Assert.Equal(7, rule["AbortIncompleteMultipartUpload"]?["DaysAfterInitiation"]?.GetValue<int>());
     }
 
