@@ -1,89 +1,49 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using StrokeIngestion.Sandbox.Emulators;
 using StrokeIngestion.Testing;
 
 namespace StrokeIngestion.EndToEnd.Tests.StepFunctions;
 
 /// <summary>
-/// dynalite (a DynamoDB emulator from npm) on a free 127.0.0.1 port, started on first use and
-/// killed with its process tree when the test class is done.
+/// dynalite on a free 127.0.0.1 port (the sandbox's own launcher), started on first use and
+/// stopped with its process tree when the test class is done.
 /// </summary>
-public sealed class DynaliteProcess : IDisposable
+public sealed class DynaliteProcess : IAsyncLifetime
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private Process? _process;
-    private AmazonDynamoDBClient? _client;
+    private readonly Lock _startGate = new();
+    private Task<(NodeEmulatorProcess Process, AmazonDynamoDBClient Client)>? _starting;
 
-    /// <summary>A client for the running dynalite; skips the test when dynalite is not installed.</summary>
+    /// <summary>A client for the running dynalite (no SDK retries); skips the test when dynalite is not installed.</summary>
     public async Task<IAmazonDynamoDB> ClientAsync()
     {
-        var dynalite = ExternalTool.RequireNodeBin("dynalite");
-        await _gate.WaitAsync();
-        try
+        ExternalTool.RequireNodeBin("dynalite");
+        lock (_startGate)
         {
-            if (_client is not null)
-            {
-                return _client;
-            }
-
-            var port = FreePort();
-            var startInfo = new ProcessStartInfo(dynalite)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in new[] { "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--createTableMs", "0" })
-            {
-                startInfo.ArgumentList.Add(argument);
-            }
-
-            _process = Process.Start(startInfo) ?? throw new InvalidOperationException("dynalite did not start.");
-            using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            while (await _process.StandardOutput.ReadLineAsync(guard.Token) is { } line)
-            {
-                if (line.Contains("listening", StringComparison.OrdinalIgnoreCase))
-                {
-                    _client = new AmazonDynamoDBClient(
-                        new BasicAWSCredentials("sandbox", "sandbox"),
-                        new AmazonDynamoDBConfig
-                        {
-                            ServiceURL = $"http://127.0.0.1:{port}",
-                            AuthenticationRegion = "us-east-1",
-                            MaxErrorRetry = 0,
-                        });
-                    return _client;
-                }
-            }
-
-            throw new InvalidOperationException("dynalite exited before listening: " + await _process.StandardError.ReadToEndAsync());
+            _starting ??= LaunchAsync();
         }
-        finally
+
+        return (await _starting).Client;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_starting is { IsCompletedSuccessfully: true })
         {
-            _gate.Release();
+            var (process, client) = await _starting;
+            client.Dispose();
+            await process.DisposeAsync();
         }
     }
 
-    public void Dispose()
+    private static async Task<(NodeEmulatorProcess, AmazonDynamoDBClient)> LaunchAsync()
     {
-        _client?.Dispose();
-        if (_process is { HasExited: false })
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(TimeSpan.FromSeconds(10));
-        }
-
-        _process?.Dispose();
-        _gate.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var process = await NodeEmulatorProcess.StartDynamoDbAsync(ExternalTool.RepoRoot, null, CancellationToken.None);
+        var client = new AmazonDynamoDBClient(
+            new BasicAWSCredentials("sandbox", "sandbox"),
+            new AmazonDynamoDBConfig { ServiceURL = process.Endpoint.ToString(), AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });
+        return (process, client);
     }
 }
