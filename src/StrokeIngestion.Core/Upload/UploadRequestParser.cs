@@ -288,13 +288,14 @@ public static partial class UploadRequestParser
     private static string Printable(string name) =>
         FieldNamePattern().IsMatch(name) ? name : "(unprintable field name)";
 
-    [GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]
+    // \z, not $: in .NET, $ also matches before a final "\n", which let "P123\n" through.
+    [GeneratedRegex(@"^[A-Za-z0-9-]{1,64}\z")]
     private static partial Regex PatientIdPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9._:-]{1,128}\z")]
     private static partial Regex IdempotencyKeyPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,64}\z")]
     private static partial Regex FieldNamePattern();
 
     private sealed class RawFields

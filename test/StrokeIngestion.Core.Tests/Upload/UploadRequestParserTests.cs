@@ -236,6 +236,35 @@ public sealed class UploadRequestParserTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TryParse_WhenPatientIdEndsWithNewline_ShouldRejectIt(bool acceptMismatch)
+    {
+        // A pattern anchored with $ matches before a final newline: with the mismatch override
+        // such an id was ingested, and the study and its patient-index entry carried it.
+        var error = Rejected(new HttpApiRequestBuilder().WithFields(patientId: "P123456\n", acceptMismatch: acceptMismatch));
+
+        Assert.Equal(("invalid_patient_id", "patient_id"), (error.Code, error.Field));
+    }
+
+    [Fact]
+    public void TryParse_WhenUnknownFieldNameEndsWithNewline_ShouldNotEchoIt()
+    {
+        var error = Rejected(new HttpApiRequestBuilder().WithBody("{\"patient_id\":\"P1\",\"file_key\":\"uploads/a.dcm\",\"priority\\n\":1}"));
+
+        Assert.Equal(("unknown_field", "(unprintable field name)"), (error.Code, error.Field));
+        Assert.DoesNotContain("priority", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryParse_WhenIdempotencyKeyEndsWithNewline_ShouldReject()
+    {
+        var error = Rejected(new HttpApiRequestBuilder().WithHeader("idempotency-key", "retry-1\n"));
+
+        Assert.Equal(("invalid_idempotency_key", "Idempotency-Key"), (error.Code, error.Field));
+    }
+
     [Fact]
     public void TryParse_WhenPatientIdIs64Chars_ShouldAcceptAnd65ShouldNot()
     {
