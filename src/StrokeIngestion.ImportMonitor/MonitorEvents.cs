@@ -117,9 +117,9 @@ internal static partial class MonitorInputReader
             ? (name, status)
             : throw new InvalidMonitorInputException("execution_name and execution_status are both required.");
 
-    [GeneratedRegex("^[0-9a-z]{32}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9a-z]{32}\z", RegexOptions.CultureInvariant)]
     private static partial Regex DatastoreIdShape();
 
-    [GeneratedRegex("^[0-9a-z]{1,32}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9a-z]{1,32}\z", RegexOptions.CultureInvariant)]
     private static partial Regex JobIdShape();
 }

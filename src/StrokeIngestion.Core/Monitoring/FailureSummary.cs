@@ -83,6 +83,6 @@ public sealed partial class FailureSummary
         }
     }
 
-    [GeneratedRegex("^[A-Za-z][A-Za-z0-9_.]{0,63}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_.]{0,63}\z", RegexOptions.CultureInvariant)]
     private static partial Regex TypeNameShape();
 }

@@ -66,16 +66,16 @@ public sealed partial record UploadSettings
         return settings;
     }
 
-    [GeneratedRegex("^[0-9a-z]{32}$")]
+    [GeneratedRegex(@"^[0-9a-z]{32}\z")]
     internal static partial Regex DatastoreIdPattern();
 
-    [GeneratedRegex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$")]
+    [GeneratedRegex(@"^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+\z")]
     private static partial Regex RoleArnPattern();
 
-    [GeneratedRegex("^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$")]
+    [GeneratedRegex(@"^arn:aws[a-z-]*:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}\z")]
     private static partial Regex StateMachineArnPattern();
 
-    [GeneratedRegex("^[A-Z]{2}$")]
+    [GeneratedRegex(@"^[A-Z]{2}\z")]
     private static partial Regex ModalityPattern();
 }
 

@@ -132,25 +132,25 @@ internal static partial class HealthImagingValidation
         errors.Pattern("nextToken", value, AsciiPattern(), @"\p{ASCII}{0,8192}");
     }
 
-    [GeneratedRegex("^[0-9a-z]{32}$")]
+    [GeneratedRegex(@"^[0-9a-z]{32}\z")]
     private static partial Regex DatastoreIdPattern();
 
-    [GeneratedRegex("^[0-9a-z]+$")]
+    [GeneratedRegex(@"^[0-9a-z]+\z")]
     private static partial Regex JobIdPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9._/#-]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9._/#-]+\z")]
     private static partial Regex JobNamePattern();
 
-    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9._-]+\z")]
     private static partial Regex ClientTokenPattern();
 
-    [GeneratedRegex("^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+$", RegexOptions.Singleline)]
+    [GeneratedRegex(@"^arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+\z", RegexOptions.Singleline)]
     private static partial Regex RoleArnPattern();
 
-    [GeneratedRegex(@"^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?$", RegexOptions.Singleline)]
+    [GeneratedRegex(@"^s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?\z", RegexOptions.Singleline)]
     private static partial Regex S3UriPattern();
 
-    [GeneratedRegex(@"^[0-9]+$")]
+    [GeneratedRegex(@"^[0-9]+\z")]
     private static partial Regex DigitsPattern();
 
     [GeneratedRegex(@"^[\x00-\x7F]*$")]

@@ -535,7 +535,7 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex("^[0-9A-Za-z_-]{1,80}$")]
+    [GeneratedRegex(@"^[0-9A-Za-z_-]{1,80}\z")]
     private static partial Regex NamePattern();
 
     private sealed record RegisteredStateMachine(StateMachineIdentity Identity, AslStateMachine Definition, string DefinitionJson);
