@@ -5,6 +5,7 @@ using Amazon.DynamoDBv2.Model;
 using Amazon.S3.Model;
 using StrokeIngestion.Sandbox.HealthImaging;
 using StrokeIngestion.Sandbox.Host;
+using StrokeIngestion.EndToEnd.Tests.Support;
 using StrokeIngestion.Testing;
 
 namespace StrokeIngestion.EndToEnd.Tests.BadInput;

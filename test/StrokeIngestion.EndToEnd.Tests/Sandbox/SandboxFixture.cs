@@ -11,6 +11,7 @@ using StrokeIngestion.Core.Domain;
 using StrokeIngestion.Sandbox.Dicom;
 using StrokeIngestion.Sandbox.Host;
 using StrokeIngestion.Sandbox.StepFunctions;
+using StrokeIngestion.EndToEnd.Tests.Support;
 using StrokeIngestion.Testing;
 
 namespace StrokeIngestion.EndToEnd.Tests.Sandbox;
@@ -34,7 +35,6 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
     /// <summary>The sandbox's state machine waits 30 s × this between status checks.</summary>
     public const double TimeScale = 0.01;
 
-    private static readonly TimeSpan SynthTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan TerminalTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
@@ -75,7 +75,7 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
             ExternalTool.Require("node", "install Node.js 20+");
             ExternalTool.RequireNodeBin("s3rver");
             ExternalTool.RequireNodeBin("dynalite");
-            var cdkOut = await EnsureCloudAssemblyAsync();
+            var cdkOut = await CloudAssembly.EnsureAsync(CancellationToken.None);
             _stateDirectory = Directory.CreateTempSubdirectory("sandbox-e2e-").FullName;
             using var timeout = new CancellationTokenSource(StartTimeout);
             _host = await SandboxHost.StartAsync(
@@ -288,54 +288,6 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
 
     public static IReadOnlyList<string> List(Dictionary<string, AttributeValue> item, string name) =>
         item.TryGetValue(name, out var value) && value.L is { } list ? [.. list.Select(v => v.S)] : [];
-
-    private static async Task<string> EnsureCloudAssemblyAsync()
-    {
-        var cdkOut = Path.Combine(ExternalTool.RepoRoot, "cdk.out");
-        if (File.Exists(Path.Combine(cdkOut, "manifest.json")))
-        {
-            return cdkOut;
-        }
-
-        var cdk = ExternalTool.RequireNodeBin("cdk");
-        var start = new ProcessStartInfo(cdk)
-        {
-            WorkingDirectory = ExternalTool.RepoRoot,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("synth");
-        start.ArgumentList.Add("--quiet");
-        start.Environment["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "20";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cdk did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(SynthTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            throw new TimeoutException($"cdk synth did not finish within {SynthTimeout}.\n{Tail(await output + await errors)}");
-        }
-
-        var log = await output + await errors;
-        if (process.ExitCode != 0 || !File.Exists(Path.Combine(cdkOut, "manifest.json")))
-        {
-            throw new InvalidOperationException($"cdk synth exited {process.ExitCode} without a cloud assembly.\n{Tail(log)}");
-        }
-
-        return cdkOut;
-
-        static string Tail(string text) => text.Length <= 4000 ? text : text[^4000..];
-    }
 }
 
 /// <summary>A study's files and identifiers as generated.</summary>

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using StrokeIngestion.Testing;
 
-namespace StrokeIngestion.EndToEnd.Tests.BadInput;
+namespace StrokeIngestion.EndToEnd.Tests.Support;
 
 /// <summary>
 /// The repository's cloud assembly (cdk.out), synthesized when missing. A lock file in the
