@@ -107,6 +107,7 @@ internal static class FaultRun
             $"proof: uploads answered in {uploadTime.TotalSeconds:0.0}s: {results.Count(r => r.Accepted)} accepted; waiting for the pipeline to settle …"));
 
         var settled = await ProofDriver.WaitUntilSettledAsync(host, results, clock, options.Deadline, progress, cancellationToken);
+        await host.Backstop.DrainAsync();
         var findings = await PipelineAudit.AuditAsync(host, results, cancellationToken);
         return new FaultRunReport
         {
@@ -119,6 +120,7 @@ internal static class FaultRun
             Retries = host.StepFunctions.ErrorHandling.Retries,
             Catches = host.StepFunctions.ErrorHandling.Catches,
             BackstopInvocations = host.Backstop.Forwarded,
+            BackstopDeadLettered = host.Backstop.DeadLettered,
             Settled = settled,
             UploadTime = uploadTime,
             Elapsed = clock.Elapsed,
@@ -148,6 +150,9 @@ internal sealed record FaultRunReport
     public required IReadOnlyDictionary<string, long> Catches { get; init; }
 
     public required int BackstopInvocations { get; init; }
+
+    /// <summary>Backstop events the monitor never accepted, after the rule's retries.</summary>
+    public required int BackstopDeadLettered { get; init; }
 
     /// <summary>Every accepted study terminal and no execution running before the deadline.</summary>
     public required bool Settled { get; init; }
@@ -202,7 +207,7 @@ internal sealed record FaultRunReport
         output.WriteLine(string.Create(ci, $"executions:    {Describe(f.ExecutionOutcomes)}"));
         output.WriteLine(string.Create(ci, $"state machine retries:{Describe(Retries)}"));
         output.WriteLine(string.Create(ci, $"state machine catches:{Describe(Catches)}"));
-        output.WriteLine(string.Create(ci, $"backstop (failed executions handed to the monitor): {BackstopInvocations}"));
+        output.WriteLine(string.Create(ci, $"backstop (failed executions handed to the monitor): {BackstopInvocations}, dead-lettered {BackstopDeadLettered}"));
         output.WriteLine(string.Create(ci, $"READY without a Study Ready event: {f.ReadyWithoutEvent.Count}; failed although the import completed: {f.FailedButImported.Count}"));
         output.WriteLine("injected faults (counted where injected):");
         foreach (var d in Dependencies)
