@@ -1,20 +1,37 @@
 using System.Globalization;
 using StrokeIngestion.Sandbox.Demo;
 using StrokeIngestion.Sandbox.Host;
+using StrokeIngestion.Sandbox.Proof;
 
 // The local sandbox: the Phase 1 pipeline on 127.0.0.1, built from the synthesized stack.
 // Usage: see Usage below, or README "Run it locally".
 const string Usage = """
     usage: sandbox [--demo] [--deadline SECONDS] [--cdk-out DIR] [--stack NAME] [--state-dir DIR]
-                   [--time-scale FACTOR] [--import-seconds SECONDS]
+                   [--time-scale FACTOR] [--import-seconds SECONDS] [--fault-rate R] [--fault-seed N]
                    [--api-port N] [--s3-port N] [--dynamodb-port N] [--healthimaging-port N] [--sfn-port N]
       --demo            ingest a generated brain CT, follow it to READY_FOR_ANALYSIS, then stop
       --deadline        with --demo: give up (exit 1) after this many seconds (default 120)
       --time-scale      multiply the state machine's waits (default 0.1: the 30 s poll takes 3 s)
       --import-seconds  how long an emulated import stays in each of SUBMITTED and IN_PROGRESS (default 1)
+      --fault-rate      throttle/5xx that share of the pipeline's calls to S3, DynamoDB, HealthImaging, Step Functions
+                        and the monitor, and slow down as many (fault proxies in front of s3rver and dynalite)
+           sandbox prove-faults|load …  the proof runs (sandbox prove-faults --help)
     """;
 
+if (ProofCommand.Handles(args))
+{
+    using var cancelProof = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cancelProof.Cancel();
+    };
+    return await ProofCommand.RunAsync(args, cancelProof.Token);
+}
+
 var options = new SandboxOptions();
+double? faultRate = null;
+var faultSeed = 1;
 var demo = false;
 var deadline = TimeSpan.FromSeconds(120);
 for (var i = 0; i < args.Length; i++)
@@ -42,6 +59,8 @@ for (var i = 0; i < args.Length; i++)
             case "--dynamodb-port": options = options with { DynamoDbPort = NextPort() }; break;
             case "--healthimaging-port": options = options with { HealthImagingPort = NextPort() }; break;
             case "--sfn-port": options = options with { StepFunctionsPort = NextPort() }; break;
+            case "--fault-rate": faultRate = NextNumber() is var rate and <= 1 ? rate : throw new ArgumentException("--fault-rate needs a share between 0 and 1."); break;
+            case "--fault-seed": faultSeed = int.TryParse(Next(), NumberStyles.None, CultureInfo.InvariantCulture, out var seed) ? seed : throw new ArgumentException("--fault-seed needs a whole number."); break;
             case "-h" or "--help": Console.WriteLine(Usage); return 0;
             default: throw new ArgumentException($"unknown option {args[i]}");
         }
@@ -52,6 +71,11 @@ for (var i = 0; i < args.Length; i++)
         Console.Error.WriteLine(Usage);
         return 2;
     }
+}
+
+if (faultRate is { } injected)
+{
+    options = options with { Faults = SandboxFaults.Uniform(injected, TimeSpan.FromMilliseconds(50), faultSeed) };
 }
 
 using var stop = new CancellationTokenSource();

@@ -253,6 +253,10 @@ public sealed class ImportMonitorService
             UpdatedAt = now,
             Status = decision.Status,
             ImportStatus = decision.ImportStatus,
+
+            // The workflow may poll before the upload handler's own final write (which records
+            // the job id) lands, or instead of it when that write failed: the id is ours to record too.
+            ImportJobId = request.ImportJobId,
             PollCount = request.Attempt + 1,
             FailureReason = decision.FailureReason,
             FailureMessage = decision.FailureMessage,

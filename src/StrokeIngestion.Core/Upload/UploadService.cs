@@ -30,6 +30,12 @@ public sealed class UploadService
     private const int Parallelism = 8;
     private static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
 
+    private static readonly string[] AnyStatus =
+    [
+        StudyStatus.Received, StudyStatus.Importing, StudyStatus.UploadFailed,
+        StudyStatus.ReadyForAnalysis, StudyStatus.ImportFailed, StudyStatus.ImportTimedOut,
+    ];
+
     private readonly IObjectStore _objects;
     private readonly IStudyStore _studies;
     private readonly IImportService _imports;
@@ -200,6 +206,12 @@ public sealed class UploadService
                     duplicate);
             }
 
+            // The workflow's first poll can move the study on (to IMPORTING, even to its outcome)
+            // before this write lands. Keep the status it reached and add what only this request
+            // knows, so that no record stands without its import job and execution. The values
+            // are the same on every retry: both derive from the study id.
+            var ids = new StudyUpdate { UpdatedAt = Now(), ImportJobId = job.JobId, ExecutionArn = execution.ExecutionArn };
+            await _retry.RunAsync(ct => _studies.TryUpdateAsync(study.StudyId, ids, AnyStatus, ct), cancellationToken);
             var current = await _retry.RunAsync(ct => _studies.GetAsync(study.StudyId, ct), cancellationToken);
             return UploadOutcome.Accepted(current ?? study, duplicate);
         }

@@ -50,6 +50,12 @@ internal sealed class ImportWorkflow : Construct
         "Lambda.TooManyRequestsException",
         "TransientDependencyException",
         "States.Timeout",
+
+        // A function timeout (or running out of memory) is reported as Lambda.Unknown, not
+        // States.Timeout: the function's own timeout ends the invocation before the task's.
+        // The monitor is idempotent, so a hung poll is worth another try rather than failing
+        // a study whose import may well have succeeded.
+        "Lambda.Unknown",
     ];
 
     public static readonly IReadOnlyList<string> DynamoRetryErrors =
@@ -81,7 +87,8 @@ internal sealed class ImportWorkflow : Construct
             OutputPath = "$.Payload",
             // The contract's own retry list below replaces CDK's default one.
             RetryOnServiceExceptions = false,
-            // Longer than the function's 60 s timeout, so a hung invoke surfaces as States.Timeout.
+            // Longer than the function's 60 s timeout: a hung function surfaces as Lambda.Unknown
+            // when that timeout ends it; States.Timeout only when the invoke itself never returns.
             TaskTimeout = Amazon.CDK.AWS.StepFunctions.Timeout.Duration(Duration.Seconds(90)),
         });
         checkImportStatus.AddRetry(new RetryProps

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -12,6 +13,10 @@ namespace StrokeIngestion.Sandbox.Api;
 /// with an IAM authorizer context, is handed to the UploadHandler's real Stream handler, and
 /// the handler's response is translated back. Binds to 127.0.0.1 only.
 /// </summary>
+/// <remarks>
+/// Like API Gateway, it stops waiting for the handler after <see cref="IntegrationTimeout"/> and
+/// answers 503 while the handler runs on. <see cref="Faults"/> injects throttling and lost answers.
+/// </remarks>
 internal sealed class LocalHttpApi : IAsyncDisposable
 {
     /// <summary>The principal local callers act as (the real API requires SigV4 by an IAM principal).</summary>
@@ -21,9 +26,42 @@ internal sealed class LocalHttpApi : IAsyncDisposable
     private const string RouteKey = "POST /upload";
 
     private readonly Func<Stream, Task<Stream>> _handler;
+    private readonly Random _random;
+    private readonly Lock _randomGate = new();
+    private ApiFaults _faults = ApiFaults.None;
+    private long _requests;
+    private long _throttled;
+    private long _lostAnswers;
+    private long _stalled;
+    private readonly ConcurrentDictionary<Task, bool> _invocations = new();
     private WebApplication? _app;
 
-    public LocalHttpApi(Func<Stream, Task<Stream>> handler) => _handler = handler;
+    public LocalHttpApi(Func<Stream, Task<Stream>> handler, int faultSeed = 0)
+    {
+        _handler = handler;
+        _random = new Random(faultSeed);
+    }
+
+    /// <summary>API Gateway's limit for an HTTP API's Lambda integration.</summary>
+    public TimeSpan IntegrationTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Faults injected from the next request on; validated when set.</summary>
+    public ApiFaults Faults
+    {
+        get => Volatile.Read(ref _faults);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            value.Validate();
+            Volatile.Write(ref _faults, value);
+        }
+    }
+
+    public ApiFaultCounts FaultCounts => new(
+        Interlocked.Read(ref _requests),
+        Interlocked.Read(ref _throttled),
+        Interlocked.Read(ref _lostAnswers),
+        Interlocked.Read(ref _stalled));
 
     /// <summary>The stage URL, e.g. <c>http://127.0.0.1:4510/prod</c>; POST <c>{BaseUrl}/upload</c>.</summary>
     public Uri? BaseUrl { get; private set; }
@@ -56,29 +94,68 @@ internal sealed class LocalHttpApi : IAsyncDisposable
             await _app.DisposeAsync();
             _app = null;
         }
+
+        // Handlers still running for callers who stopped waiting finish before the emulators stop.
+        await Task.WhenAll(_invocations.Keys);
     }
 
     private async Task HandleAsync(HttpContext context)
     {
-        var request = await ToEventAsync(context);
-        using var input = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(request, HttpJsonContext.Default.HttpApiRequest));
-        HttpApiResponse? response;
-        try
+        Interlocked.Increment(ref _requests);
+        var fault = DrawFault();
+        if (fault == Fault.Throttle)
         {
-            await using var output = await _handler(input);
-            response = await JsonSerializer.DeserializeAsync(output, HttpJsonContext.Default.HttpApiResponse, context.RequestAborted);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // What API Gateway answers when the integration fails.
-            response = null;
+            Interlocked.Increment(ref _throttled);
+            await WriteMessageAsync(context, StatusCodes.Status429TooManyRequests, "Too Many Requests");
+            return;
         }
 
-        if (response is null)
+        var request = await ToEventAsync(context);
+        var input = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(request, HttpJsonContext.Default.HttpApiRequest));
+
+        // The handler runs to its end even when API Gateway stops waiting (or the client hangs up):
+        // a Lambda invocation is not cancelled with its caller.
+        var invocation = InvokeAsync(input);
+        _invocations[invocation] = true;
+        _ = invocation.ContinueWith(done => _invocations.TryRemove(done, out _), TaskScheduler.Default);
+        HttpApiResponse? response;
+        bool failed;
+        try
         {
-            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            context.Response.ContentType = "application/json";
-            await context.Response.WriteAsync("{\"message\":\"Internal Server Error\"}");
+            (response, failed) = await invocation.WaitAsync(IntegrationTimeout, context.RequestAborted);
+        }
+        catch (TimeoutException)
+        {
+            await WriteMessageAsync(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable");
+            return;
+        }
+
+        if (fault == Fault.LostAnswer)
+        {
+            Interlocked.Increment(ref _lostAnswers);
+            await WriteMessageAsync(context, StatusCodes.Status503ServiceUnavailable, "Service Unavailable");
+            return;
+        }
+
+        if (fault == Fault.Stall)
+        {
+            Interlocked.Increment(ref _stalled);
+            try
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up waiting, which is the point.
+            }
+
+            return;
+        }
+
+        if (failed || response is null)
+        {
+            // What API Gateway answers when the integration fails.
+            await WriteMessageAsync(context, StatusCodes.Status500InternalServerError, "Internal Server Error");
             return;
         }
 
@@ -90,6 +167,49 @@ internal sealed class LocalHttpApi : IAsyncDisposable
 
         var body = response.IsBase64Encoded ? Convert.FromBase64String(response.Body) : Encoding.UTF8.GetBytes(response.Body);
         await context.Response.Body.WriteAsync(body, context.RequestAborted);
+    }
+
+    private async Task<(HttpApiResponse? Response, bool Failed)> InvokeAsync(MemoryStream input)
+    {
+        try
+        {
+            await using (input)
+            {
+                await using var output = await _handler(input);
+                return (await JsonSerializer.DeserializeAsync(output, HttpJsonContext.Default.HttpApiResponse), false);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return (null, true);
+        }
+    }
+
+    private Fault DrawFault()
+    {
+        var faults = Faults;
+        if (faults.ThrottleRate + faults.LostAnswerRate + faults.StallRate <= 0)
+        {
+            return Fault.None;
+        }
+
+        double draw;
+        lock (_randomGate)
+        {
+            draw = _random.NextDouble();
+        }
+
+        return draw < faults.ThrottleRate ? Fault.Throttle
+            : draw < faults.ThrottleRate + faults.LostAnswerRate ? Fault.LostAnswer
+            : draw < faults.ThrottleRate + faults.LostAnswerRate + faults.StallRate ? Fault.Stall
+            : Fault.None;
+    }
+
+    private static async Task WriteMessageAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync($"{{\"message\":\"{message}\"}}", context.RequestAborted);
     }
 
     private static async Task<HttpApiRequest> ToEventAsync(HttpContext context)
@@ -153,5 +273,13 @@ internal sealed class LocalHttpApi : IAsyncDisposable
             var end = authorization.IndexOf('/', start);
             return end > start ? authorization[(start + marker.Length)..end] : null;
         }
+    }
+
+    private enum Fault
+    {
+        None,
+        Throttle,
+        LostAnswer,
+        Stall,
     }
 }

@@ -114,6 +114,18 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
     /// <summary>Every image set the datastore holds, oldest first.</summary>
     public IReadOnlyList<ImageSetSnapshot> ImageSets => _catalog.Snapshot();
 
+    /// <summary>Every import job the datastore has seen, oldest first, with its status now.</summary>
+    public IReadOnlyList<ImportJobSnapshot> Jobs()
+    {
+        lock (_gate)
+        {
+            var now = _time.GetUtcNow();
+            return _jobs
+                .Select(j => new ImportJobSnapshot(j.JobId, j.Parameters.ClientToken, j.Parameters.InputS3Uri, j.StatusAt(now), j.ForcedFailure))
+                .ToList();
+        }
+    }
+
     /// <summary>Maps the three import routes onto <paramref name="endpoints"/>.</summary>
     public RouteGroupBuilder Map(IEndpointRouteBuilder endpoints)
     {

@@ -10,6 +10,10 @@ internal sealed record ImportJobParameters(
     string OutputS3Uri,
     string? InputOwnerAccountId);
 
+/// <summary>An import job as a test or report sees it (<see cref="HealthImagingEmulator.Jobs"/>).</summary>
+/// <param name="ForcedFailure">Failed on purpose by <see cref="HealthImagingFaults.FailNextJobs"/>.</param>
+internal sealed record ImportJobSnapshot(string JobId, string ClientToken, string InputS3Uri, string Status, bool ForcedFailure);
+
 /// <summary>How a job ended, set once when its files have been processed.</summary>
 internal sealed record ImportJobOutcome(string Status, string? Message, JobOutputSummary? Summary);
 

@@ -7,6 +7,7 @@ using StrokeIngestion.Core.Observability;
 using StrokeIngestion.Core.Settings;
 using StrokeIngestion.Sandbox.Api;
 using StrokeIngestion.Sandbox.Emulators;
+using StrokeIngestion.Sandbox.Faults;
 using StrokeIngestion.Sandbox.HealthImaging;
 using StrokeIngestion.Sandbox.StepFunctions;
 using StrokeIngestion.Sandbox.Template;
@@ -54,11 +55,29 @@ internal sealed class SandboxHost : IAsyncDisposable
 
     public required HealthImagingEmulator HealthImaging { get; init; }
 
+    /// <summary>The local HTTP API (its <see cref="LocalHttpApi.Faults"/> knob and counts).</summary>
+    public required LocalHttpApi Api { get; init; }
+
     public required StepFunctionsEmulator StepFunctions { get; init; }
 
     public required IAmazonS3 S3 { get; init; }
 
     public required IAmazonDynamoDB DynamoDb { get; init; }
+
+    /// <summary>
+    /// How the state machine invokes the import monitor: set <see cref="FaultingLambda.Faults"/>
+    /// to kill it at a rate (no faults unless <see cref="SandboxOptions.Faults"/> says so).
+    /// </summary>
+    public required FaultingLambda Monitor { get; init; }
+
+    /// <summary>In front of s3rver for the functions when <see cref="SandboxOptions.Faults"/> is set; else null.</summary>
+    public FaultInjectingProxy? S3Proxy { get; init; }
+
+    /// <summary>In front of dynalite for the functions and the state machine's DynamoDB tasks when <see cref="SandboxOptions.Faults"/> is set; else null.</summary>
+    public FaultInjectingProxy? DynamoDbProxy { get; init; }
+
+    /// <summary>The backstop rule, locally: how many failed executions it handed to the monitor.</summary>
+    public required WorkflowEndForwarder Backstop { get; init; }
 
     /// <summary>JSON lines both functions logged (what CloudWatch Logs would hold).</summary>
     public string LambdaLogPath => LambdaLogPathFor(Options);
@@ -162,13 +181,34 @@ internal sealed class SandboxHost : IAsyncDisposable
         owned.Add(s3Process);
         var dynamoProcess = await NodeEmulatorProcess.StartDynamoDbAsync(null, Port(options.DynamoDbPort), cancellationToken);
         owned.Add(dynamoProcess);
-                        var s3 = EmulatorResources.CreateS3Client(s3Process.Endpoint);
+        var s3 = EmulatorResources.CreateS3Client(s3Process.Endpoint);
         owned.Add(new DisposeOnStop(s3));
         var dynamoDb = EmulatorResources.CreateDynamoDbClient(dynamoProcess.Endpoint);
         owned.Add(new DisposeOnStop(dynamoDb));
         await EmulatorResources.CreateBucketAsync(s3, bucketName, cancellationToken);
         await EmulatorResources.CreateTableAsync(dynamoDb, TableFromTemplate(template, tableName), cancellationToken);
         progress.WriteLine($"sandbox: S3 ready at {s3Process.Endpoint}, DynamoDB ready at {dynamoProcess.Endpoint}");
+
+        var faults = options.Faults;
+        faults?.Validate();
+        FaultInjectingProxy? s3Proxy = null;
+        FaultInjectingProxy? dynamoDbProxy = null;
+        var functionDynamoDb = dynamoDb;
+        if (faults is not null)
+        {
+            // Only the pipeline's own calls go through the proxies: the sandbox's setup and
+            // read-back clients, and HealthImaging reading its input (AWS-internal), stay direct.
+            s3Proxy = await FaultInjectingProxy.StartAsync(
+                s3Process.Endpoint, FaultTarget.S3, new FaultProxyOptions { Seed = faults.Seed, Profile = faults.S3 }, cancellationToken);
+            owned.Add(s3Proxy);
+            dynamoDbProxy = await FaultInjectingProxy.StartAsync(
+                dynamoProcess.Endpoint, FaultTarget.DynamoDb, new FaultProxyOptions { Seed = faults.Seed + 1, Profile = faults.DynamoDb }, cancellationToken);
+            owned.Add(dynamoDbProxy);
+            var faultedDynamoDb = EmulatorResources.CreateDynamoDbClient(dynamoDbProxy.Endpoint);
+            owned.Add(new DisposeOnStop(faultedDynamoDb));
+            functionDynamoDb = faultedDynamoDb;
+            progress.WriteLine($"sandbox: fault proxies for the functions: S3 {s3Proxy.Endpoint}, DynamoDB {dynamoDbProxy.Endpoint}");
+        }
 
         var healthImaging = new HealthImagingEmulator(
             new HealthImagingEmulatorOptions
@@ -178,10 +218,12 @@ internal sealed class SandboxHost : IAsyncDisposable
                 AccountId = SandboxOptions.AccountId,
                 SubmittedFor = options.ImportPhaseDuration,
                 InProgressFor = options.ImportPhaseDuration,
+                FaultSeed = (faults?.Seed ?? 0) + 2,
             },
             s3,
             new DicomHeaderInspector());
         owned.Add(healthImaging);
+        healthImaging.Faults = faults?.HealthImaging ?? HealthImagingFaults.None;
         var healthImagingEndpoint = await healthImaging.StartAsync(options.HealthImagingPort, cancellationToken);
         progress.WriteLine($"sandbox: HealthImaging emulator ready at {healthImagingEndpoint} (datastore {options.DatastoreId})");
 
@@ -190,7 +232,9 @@ internal sealed class SandboxHost : IAsyncDisposable
             Region = SandboxOptions.Region,
             AccountId = SandboxOptions.AccountId,
             TimeScale = options.TimeScale,
+            TimeoutScale = options.TimeoutScale,
             EventLogPath = EventLogPathFor(options),
+            FaultSeed = (faults?.Seed ?? 0) + 3,
         });
         owned.Add(stepFunctions);
         var stateMachineArn = uploadFunction.Environment["STATE_MACHINE_ARN"];
@@ -200,17 +244,23 @@ internal sealed class SandboxHost : IAsyncDisposable
             throw new TemplateResolutionException($"The upload function starts {stateMachineArn}, which the template does not define.");
         }
 
-        stepFunctions.UseDynamoDb(dynamoDb);
+        stepFunctions.UseDynamoDb(functionDynamoDb);
+        stepFunctions.Faults = faults?.StepFunctions ?? StepFunctionsFaults.None;
         var stepFunctionsEndpoint = await stepFunctions.StartAsync(options.StepFunctionsPort, cancellationToken);
         progress.WriteLine($"sandbox: Step Functions emulator ready at {stepFunctionsEndpoint} running {stateMachineArn}");
 
-        var endpoints = new AwsEndpoints(s3Process.Endpoint, dynamoProcess.Endpoint, healthImagingEndpoint, stepFunctionsEndpoint);
+        var endpoints = new AwsEndpoints(
+            s3Proxy?.Endpoint ?? s3Process.Endpoint,
+            dynamoDbProxy?.Endpoint ?? dynamoProcess.Endpoint,
+            healthImagingEndpoint,
+            stepFunctionsEndpoint);
         var monitor = new ImportMonitor.Function(
             ImportMonitor.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(monitorFunction, endpoints)), log),
             log);
+        var monitorInvoker = new FaultingLambda((input, _) => monitor.Handle(input), faults?.Monitor ?? LambdaFaults.None, (faults?.Seed ?? 0) + 4);
         stepFunctions.RegisterFunction(
             monitorFunction.Arn,
-            (input, _) => monitor.Handle(input),
+            monitorInvoker.InvokeAsync,
             TimeSpan.FromSeconds(monitorFunction.TimeoutSeconds ?? 60));
         var backstop = new WorkflowEndForwarder(monitor, stateMachineArn, progress);
         owned.Add(backstop);
@@ -219,7 +269,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         var upload = new UploadHandler.Function(
             UploadHandler.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(uploadFunction, endpoints)), log),
             log);
-        var api = new LocalHttpApi(upload.Handle);
+        var api = new LocalHttpApi(upload.Handle, (faults?.Seed ?? 0) + 5) { Faults = faults?.Api ?? ApiFaults.None };
         owned.Add(api);
         var apiBaseUrl = await api.StartAsync(options.ApiPort, cancellationToken);
         progress.WriteLine($"sandbox: HTTP API ready at {apiBaseUrl}/upload (as {LocalHttpApi.LocalPrincipalArn})");
@@ -239,6 +289,11 @@ internal sealed class SandboxHost : IAsyncDisposable
             StepFunctions = stepFunctions,
             S3 = s3,
             DynamoDb = dynamoDb,
+            Monitor = monitorInvoker,
+            Api = api,
+            S3Proxy = s3Proxy,
+            DynamoDbProxy = dynamoDbProxy,
+            Backstop = backstop,
         };
     }
 

@@ -24,6 +24,15 @@ internal sealed record SandboxOptions
     /// <summary>Multiplies the state machine's Wait and Retry intervals (0.1 turns the 30 s poll into 3 s).</summary>
     public double TimeScale { get; init; } = 0.1;
 
+    /// <summary>
+    /// Multiplies Task, function and execution timeouts (0.1 turns the monitor's 60 s timeout into 6 s).
+    /// Kept apart from <see cref="TimeScale"/>: the work a function does does not speed up.
+    /// </summary>
+    public double TimeoutScale { get; init; } = 1.0;
+
+    /// <summary>Faults to inject into every dependency; null runs without proxies or fault knobs.</summary>
+    public SandboxFaults? Faults { get; init; }
+
     /// <summary>How long an emulated import stays SUBMITTED, then IN_PROGRESS.</summary>
     public TimeSpan ImportPhaseDuration { get; init; } = TimeSpan.FromSeconds(1);
 

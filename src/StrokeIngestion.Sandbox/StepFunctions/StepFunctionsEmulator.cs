@@ -41,6 +41,14 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
     private readonly DynamoDbUpdateItemTask _dynamoDb;
     private readonly EventBridgePutEventsTask _putEvents;
     private readonly ILogger _logger;
+    private readonly Random _faultRandom;
+    private readonly Lock _faultGate = new();
+    private StepFunctionsFaults _faults = StepFunctionsFaults.None;
+    private long _faultRequests;
+    private long _faultThrottled;
+    private long _faultServerErrors;
+    private long _faultServerErrorsAfterStart;
+    private long _faultDelayed;
     private IAmazonDynamoDB? _dynamoDbClient;
     private WebApplication? _standalone;
     private long _sequence;
@@ -59,6 +67,7 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
         _lambda = new LambdaFunctions(Options.TimeProvider, Options.TimeoutScale);
         _dynamoDb = new DynamoDbUpdateItemTask(() => _dynamoDbClient);
         _putEvents = new EventBridgePutEventsTask(Events);
+        _faultRandom = new Random(Options.FaultSeed);
     }
 
     /// <summary>Raised once per execution when it closes (any status), after the status is visible.</summary>
@@ -78,6 +87,28 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
         Interlocked.Read(ref _replays),
         Interlocked.Read(ref _alreadyExists),
         Interlocked.Read(ref _otherRejections));
+
+    /// <summary>Faults injected into StartExecution requests over the wire; validated when set.</summary>
+    public StepFunctionsFaults Faults
+    {
+        get => Volatile.Read(ref _faults);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            value.Validate();
+            Volatile.Write(ref _faults, value);
+        }
+    }
+
+    public StepFunctionsFaultCounts FaultCounts => new(
+        Interlocked.Read(ref _faultRequests),
+        Interlocked.Read(ref _faultThrottled),
+        Interlocked.Read(ref _faultServerErrors),
+        Interlocked.Read(ref _faultServerErrorsAfterStart),
+        Interlocked.Read(ref _faultDelayed));
+
+    /// <summary>Retries and catches the interpreter performed, by state and error name.</summary>
+    public ErrorHandlingCounters ErrorHandling { get; } = new();
 
     public string StateMachineArn(string name) =>
         $"arn:{Options.Partition}:states:{Options.Region}:{Options.AccountId}:stateMachine:{name}";
@@ -147,6 +178,56 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Draws the fault for one StartExecution request (after waiting out any injected latency)
+    /// and counts it. The wire layer acts on the answer; direct calls to <see cref="StartExecution"/>
+    /// are never faulted.
+    /// </summary>
+    internal async Task<StartExecutionFault> DrawStartExecutionFaultAsync(CancellationToken cancellationToken)
+    {
+        var faults = Faults;
+        Interlocked.Increment(ref _faultRequests);
+        if (faults.IsNone)
+        {
+            return StartExecutionFault.None;
+        }
+
+        double outcomeDraw, latencyDraw, latencyFraction;
+        lock (_faultGate)
+        {
+            outcomeDraw = _faultRandom.NextDouble();
+            latencyDraw = _faultRandom.NextDouble();
+            latencyFraction = _faultRandom.NextDouble();
+        }
+
+        if (latencyDraw < faults.LatencyRate)
+        {
+            Interlocked.Increment(ref _faultDelayed);
+            var latency = faults.MinLatency + ((faults.MaxLatency - faults.MinLatency) * latencyFraction);
+            await Task.Delay(latency, Options.TimeProvider, cancellationToken);
+        }
+
+        if (outcomeDraw < faults.ThrottleRate)
+        {
+            Interlocked.Increment(ref _faultThrottled);
+            return StartExecutionFault.Throttle;
+        }
+
+        if (outcomeDraw < faults.ThrottleRate + faults.ServerErrorRate)
+        {
+            Interlocked.Increment(ref _faultServerErrors);
+            return StartExecutionFault.ServerError;
+        }
+
+        if (outcomeDraw < faults.ThrottleRate + faults.ServerErrorRate + faults.ServerErrorAfterStartRate)
+        {
+            Interlocked.Increment(ref _faultServerErrorsAfterStart);
+            return StartExecutionFault.ServerErrorAfterStart;
+        }
+
+        return StartExecutionFault.None;
     }
 
     public SfnResult<ExecutionSnapshot> DescribeExecution(string? executionArn)
@@ -429,7 +510,7 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
 
     private async Task RunAsync(ExecutionRecord record, RegisteredStateMachine machine)
     {
-        var interpreter = new AslInterpreter(machine.Definition, machine.Identity, Integration, Options, _logger);
+        var interpreter = new AslInterpreter(machine.Definition, machine.Identity, Integration, Options, _logger, ErrorHandling);
         ExecutionOutcome outcome;
         try
         {

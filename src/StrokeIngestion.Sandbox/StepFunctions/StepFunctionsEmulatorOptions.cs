@@ -37,6 +37,9 @@ internal sealed record StepFunctionsEmulatorOptions
 
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>Seed of the Random behind <see cref="StepFunctionsEmulator.Faults"/>, so a run's faults repeat.</summary>
+    public int FaultSeed { get; init; } = 1;
+
     /// <summary>Source of randomness for <c>"JitterStrategy": "FULL"</c>.</summary>
     public Random Random { get; init; } = Random.Shared;
 

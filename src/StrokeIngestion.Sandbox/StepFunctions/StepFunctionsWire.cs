@@ -9,7 +9,7 @@ namespace StrokeIngestion.Sandbox.StepFunctions;
 /// The awsJson1_0 protocol of Step Functions: <c>POST /</c>, operation in
 /// <c>X-Amz-Target: AWSStepFunctions.&lt;Op&gt;</c>, JSON bodies with camelCase members,
 /// timestamps as epoch seconds (JSON numbers), errors as HTTP 400 with
-/// <c>{"__type":"com.amazonaws.sfn#&lt;Name&gt;","message":"…"}</c>.
+/// <c>{"__type":"com.amazonaws.sfn#&lt;Name&gt;","message":"…"}</c> (injected server faults: 500/503).
 /// </summary>
 internal static class StepFunctionsWire
 {
@@ -37,7 +37,21 @@ internal static class StepFunctionsWire
             return;
         }
 
-        var (response, error) = target[TargetPrefix.Length..] switch
+        var operation = target[TargetPrefix.Length..];
+        var fault = operation == "StartExecution"
+            ? await emulator.DrawStartExecutionFaultAsync(context.RequestAborted)
+            : StartExecutionFault.None;
+        switch (fault)
+        {
+            case StartExecutionFault.Throttle:
+                await WriteErrorAsync(context, new SfnError("ThrottlingException", "Rate exceeded"));
+                return;
+            case StartExecutionFault.ServerError:
+                await WriteErrorAsync(context, new SfnError("ServiceUnavailable", "Service Unavailable"), StatusCodes.Status503ServiceUnavailable);
+                return;
+        }
+
+        var (response, error) = operation switch
         {
             "StartExecution" => StartExecution(emulator, body),
             "DescribeExecution" => DescribeExecution(emulator, body),
@@ -45,6 +59,13 @@ internal static class StepFunctionsWire
             "StopExecution" => StopExecution(emulator, body),
             var op => (null, new SfnError("UnknownOperationException", $"The sandbox emulator does not implement '{op}'.")),
         };
+
+        if (fault == StartExecutionFault.ServerErrorAfterStart)
+        {
+            // The request was handled (an execution may now run); the caller only sees a failure.
+            await WriteErrorAsync(context, new SfnError("InternalFailure", "The request processing has failed because of an unknown error."), StatusCodes.Status500InternalServerError);
+            return;
+        }
 
         if (error is not null)
         {
@@ -204,10 +225,10 @@ internal static class StepFunctionsWire
         }
     }
 
-    private static Task WriteErrorAsync(HttpContext context, SfnError error) =>
+    private static Task WriteErrorAsync(HttpContext context, SfnError error, int status = StatusCodes.Status400BadRequest) =>
         WriteAsync(
             context,
-            StatusCodes.Status400BadRequest,
+            status,
             new JsonObject { ["__type"] = "com.amazonaws.sfn#" + error.Type, ["message"] = error.Message });
 
     private static async Task WriteAsync(HttpContext context, int status, JsonObject body)

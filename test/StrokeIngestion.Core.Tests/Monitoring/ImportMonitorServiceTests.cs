@@ -63,6 +63,21 @@ public sealed class ImportMonitorServiceTests
     }
 
     [Fact]
+    public async Task PollAsync_WhenUploadHandlersFinalWriteHasNotLanded_ShouldRecordTheImportJobId()
+    {
+        // The record as the upload handler's first write leaves it: no job id yet.
+        _scenario.Studies.Put(MonitorScenario.NewStudy(StudyStatus.Received) with { ImportJobId = null, ImportStatus = null });
+        _scenario.GivenJob(ImportJobStatus.Completed, endedAt: MonitorScenario.Start.AddSeconds(-20));
+        _scenario.GivenManifest(new ManifestBuilder().WithFiles(scanned: 3, imported: 3).WithImageSet("imgset0001", matchedInstances: 3));
+
+        var outcome = await _scenario.Service.PollAsync(MonitorScenario.Request(), CancellationToken.None);
+
+        Assert.Equal(StudyStatus.ReadyForAnalysis, outcome.Status);
+        Assert.Equal(StudyStatus.ReadyForAnalysis, _scenario.Record.Status);
+        Assert.Equal(MonitorScenario.JobId, _scenario.Record.ImportJobId);
+    }
+
+    [Fact]
     public async Task PollAsync_WhenCompletedWithCleanManifest_ShouldMarkStudyReadyForAnalysis()
     {
         _scenario.GivenJob(ImportJobStatus.Completed, endedAt: MonitorScenario.Start.AddSeconds(-20));

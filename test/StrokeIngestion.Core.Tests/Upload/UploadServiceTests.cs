@@ -549,6 +549,35 @@ public sealed class UploadServiceTests
     }
 
     [Fact]
+    public async Task StartAsync_WhenWorkflowMovesStudyOnBeforeFinalWrite_ShouldKeepItsStatusAndRecordJobAndExecution()
+    {
+        // The workflow's first poll lands between starting the execution and the final write
+        // (the sandbox's fault run caught records READY without import_job_id or execution_arn).
+        PutCt();
+        var moved = false;
+        _studies.BeforeUpdate = store =>
+        {
+            if (!moved && store.All.SingleOrDefault() is { Status: StudyStatus.Received } received)
+            {
+                moved = true;
+                store.Put(received with { Status = StudyStatus.ReadyForAnalysis, ImageSetId = "imgset0001", ImageSetIds = ["imgset0001"] });
+            }
+        };
+
+        var outcome = await Service().StartAsync(Command(idempotencyKey: "k-7"), CancellationToken.None);
+
+        Assert.Null(outcome.Error);
+        var stored = Assert.Single(_studies.All);
+        Assert.Equal(StudyStatus.ReadyForAnalysis, stored.Status);
+        Assert.Equal("imgset0001", stored.ImageSetId);
+        Assert.Equal(Assert.Single(_importRequests).ClientToken, stored.StudyId.Value);
+        Assert.NotNull(stored.ImportJobId);
+        Assert.EndsWith(":stroke-analysis-" + stored.StudyId.Value, stored.ExecutionArn, StringComparison.Ordinal);
+        Assert.Equal(stored.ImportJobId, outcome.Study?.ImportJobId);
+        Assert.Equal(stored.ExecutionArn, outcome.Study?.ExecutionArn);
+    }
+
+    [Fact]
     public async Task StartAsync_WhenConcurrentRequestsForSameObject_ShouldCreateOneStudy()
     {
         PutCt();

@@ -96,11 +96,22 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack)
                 "Lambda.TooManyRequestsException",
                 "TransientDependencyException",
                 "States.Timeout",
+                "Lambda.Unknown",
             ],
             PolicyStatements.Strings(retry?["ErrorEquals"]));
         Assert.True(retry?["BackoffRate"]?.GetValue<double>() > 1);
         Assert.True(retry?["MaxAttempts"]?.GetValue<int>() > 1);
         Assert.Equal("FULL", retry?["JitterStrategy"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void CheckImportStatus_WhenTheMonitorRunsIntoItsFunctionTimeout_ShouldRetryRatherThanFailTheStudy()
+    {
+        // Step Functions reports a Lambda function timeout as Lambda.Unknown; the sandbox's
+        // fault run showed every hung poll ending its study IMPORT_FAILED without this.
+        var retry = Assert.Single(States["CheckImportStatus"]?["Retry"]?.AsArray() ?? []);
+
+        Assert.Contains("Lambda.Unknown", PolicyStatements.Strings(retry?["ErrorEquals"]));
     }
 
     [Fact]

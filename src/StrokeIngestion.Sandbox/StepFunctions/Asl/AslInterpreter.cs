@@ -24,19 +24,22 @@ internal sealed class AslInterpreter
     private readonly Func<TaskResourceKind, ITaskIntegration> _integrations;
     private readonly StepFunctionsEmulatorOptions _options;
     private readonly ILogger _logger;
+    private readonly ErrorHandlingCounters? _errorHandling;
 
     public AslInterpreter(
         AslStateMachine machine,
         StateMachineIdentity identity,
         Func<TaskResourceKind, ITaskIntegration> integrations,
         StepFunctionsEmulatorOptions options,
-        ILogger logger)
+        ILogger logger,
+        ErrorHandlingCounters? errorHandling = null)
     {
         _machine = machine;
         _identity = identity;
         _integrations = integrations;
         _options = options;
         _logger = logger;
+        _errorHandling = errorHandling;
     }
 
     private TimeProvider Clock => _options.TimeProvider;
@@ -145,6 +148,7 @@ internal sealed class AslInterpreter
                 retryCount++;
                 var delay = RetryDelay(retrier.Retrier, attempts[retrier.Index]);
                 _logger.Retrying(run.Execution.ExecutionArn, state.Name, failure.Error, attempts[retrier.Index], retrier.Retrier.MaxAttempts, delay);
+                _errorHandling?.RecordRetry(state.Name, failure.Error);
                 await DelayAsync(delay, run);
                 continue;
             }
@@ -156,6 +160,7 @@ internal sealed class AslInterpreter
             }
 
             _logger.Caught(run.Execution.ExecutionArn, state.Name, failure.Error, catcher.Next);
+            _errorHandling?.RecordCatch(state.Name, failure.Error);
             var errorOutput = new JsonObject { ["Error"] = failure.Error, ["Cause"] = failure.Cause };
             return new Transition(catcher.Next, PlaceResult(catcher.ResultPath, rawInput, errorOutput, state.Name));
         }

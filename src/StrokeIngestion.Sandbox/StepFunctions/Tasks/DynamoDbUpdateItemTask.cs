@@ -11,9 +11,10 @@ namespace StrokeIngestion.Sandbox.StepFunctions.Tasks;
 /// <summary>
 /// <c>arn:aws:states:::dynamodb:updateItem</c> against a DynamoDB endpoint (dynalite in the
 /// sandbox). Errors are named as the optimized integration names them: <c>DynamoDB.</c> + the
-/// modelled exception (<c>DynamoDB.ConditionalCheckFailedException</c>,
-/// <c>DynamoDB.ResourceNotFoundException</c> …), <c>DynamoDB.AmazonDynamoDBException</c> for
-/// other service errors and <c>DynamoDB.SdkClientException</c> when the endpoint cannot be reached.
+/// error code DynamoDB answered for its modelled errors (<c>DynamoDB.ConditionalCheckFailedException</c>,
+/// <c>DynamoDB.ResourceNotFoundException</c>, <c>DynamoDB.InternalServerError</c> …),
+/// <c>DynamoDB.AmazonDynamoDBException</c> for other service errors and
+/// <c>DynamoDB.SdkClientException</c> when the endpoint cannot be reached.
 /// </summary>
 internal sealed class DynamoDbUpdateItemTask : ITaskIntegration
 {
@@ -25,7 +26,9 @@ internal sealed class DynamoDbUpdateItemTask : ITaskIntegration
         "ItemCollectionSizeLimitExceededException",
         "TransactionConflictException",
         "RequestLimitExceeded",
-        "InternalServerErrorException",
+
+        // The code DynamoDB sends with a 500 (its exception shape is InternalServerError).
+        "InternalServerError",
     };
 
     private readonly Func<IAmazonDynamoDB?> _client;
