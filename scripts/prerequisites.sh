@@ -18,7 +18,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if [ ! -x node_modules/.bin/cdk ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# npm ci only when the lock file changed since the last install (a stamp of its hash, not
+# file times: a fresh checkout makes every file look new).
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -x node_modules/.bin/cdk ] || [ "$(cat node_modules/.stroke-lock-sha256 2>/dev/null)" != "$lock_hash" ]; then
   echo "prerequisites: installing Node tools (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.stroke-lock-sha256
 fi
