@@ -6,7 +6,7 @@ using StrokeIngestion.Testing;
 namespace StrokeIngestion.EndToEnd.Tests.Support;
 
 /// <summary>
-/// The repository's cloud assembly (cdk.out), synthesized when missing. A lock file in the
+/// The repository's cloud assembly (cdk.out), synthesized when missing or older than the CDK app. A lock file in the
 /// temporary folder, named after the repository, keeps two test processes (or classes) from
 /// running <c>cdk synth</c> into the same folder at once.
 /// </summary>
@@ -35,7 +35,22 @@ internal static class CloudAssembly
         return cdkOut;
     }
 
-    private static bool Exists(string cdkOut) => File.Exists(Path.Combine(cdkOut, "manifest.json"));
+    /// <summary>A manifest newer than every source of the CDK app: the sandbox runs the template it describes.</summary>
+    private static bool Exists(string cdkOut)
+    {
+        var manifest = new FileInfo(Path.Combine(cdkOut, "manifest.json"));
+        if (!manifest.Exists)
+        {
+            return false;
+        }
+
+        var separator = Path.DirectorySeparatorChar;
+        var app = Path.Combine(ExternalTool.RepoRoot, "src", "StrokeIngestion.Infrastructure");
+        var sources = Directory.EnumerateFiles(app, "*.cs*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{separator}bin{separator}", StringComparison.Ordinal) && !f.Contains($"{separator}obj{separator}", StringComparison.Ordinal))
+            .Append(Path.Combine(ExternalTool.RepoRoot, "cdk.json"));
+        return sources.All(f => File.GetLastWriteTimeUtc(f) <= manifest.LastWriteTimeUtc);
+    }
 
     private static async Task<FileStream> AcquireLockAsync(CancellationToken cancellationToken)
     {
