@@ -122,7 +122,8 @@ public static class DicomHeaderReader
                     return EndOfData(pos + 8, isWhole, DicomProblems.Truncated);
                 }
 
-                if (pos + 4 > data.Length || BinaryPrimitives.ReadUInt16LittleEndian(data[(int)pos..]) != 0x0002)
+                // A prefix that ends here cannot tell yet: the next tag may still be group 0002.
+                if (pos + 4 > data.Length ? isWhole : BinaryPrimitives.ReadUInt16LittleEndian(data[(int)pos..]) != 0x0002)
                 {
                     break;
                 }

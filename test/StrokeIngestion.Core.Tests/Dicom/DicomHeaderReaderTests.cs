@@ -545,6 +545,23 @@ public sealed class DicomHeaderReaderTests
     }
 
     [Fact]
+    public void Read_WhenAPrefixEndsWhereAShortGroupLengthEndsTheMetaGroup_ShouldAskForMore()
+    {
+        // Arrange: the group length stops before (0002,0010), which still follows in group 0002.
+        // Found by fuzzing: such a prefix said missing_transfer_syntax, the whole file Ok.
+        var file = Part10(ExplicitLittle, Explicit(0x0020_000E, "UI", Uid("1.2.3")), groupLengthError: -(8 + Uid(ExplicitLittle).Length));
+        var statedGroupEnd = 144 + BitConverter.ToInt32(file, 140);
+
+        // Act
+        var prefix = DicomHeaderReader.Read(file.AsSpan(0, statedGroupEnd), isWholeObject: false);
+        var whole = DicomHeaderReader.Read(file, isWholeObject: true);
+
+        // Assert
+        Assert.Equal(DicomReadStatus.NeedMoreData, prefix.Status);
+        Assert.Equal(ExplicitLittle, whole.Header?.TransferSyntaxUid);
+    }
+
+    [Fact]
     public void Read_WhenTheDeflateStreamIsDamagedAfterTheHeader_ShouldReadTheHeaderWhateverThePrefixLength()
     {
         // Arrange: the data set deflated intact up to its end, then a block of the reserved type
