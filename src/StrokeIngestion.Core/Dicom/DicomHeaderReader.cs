@@ -122,7 +122,8 @@ public static class DicomHeaderReader
                     return EndOfData(pos + 8, isWhole, DicomProblems.Truncated);
                 }
 
-                if (pos + 4 > data.Length || BinaryPrimitives.ReadUInt16LittleEndian(data[(int)pos..]) != 0x0002)
+                // A prefix that ends here cannot tell yet: the next tag may still be group 0002.
+                if (pos + 4 > data.Length ? isWhole : BinaryPrimitives.ReadUInt16LittleEndian(data[(int)pos..]) != 0x0002)
                 {
                     break;
                 }
@@ -378,7 +379,7 @@ public static class DicomHeaderReader
     private static DicomReadResult ReadDeflated(ReadOnlySpan<byte> data, MetaValues meta, bool isWhole)
     {
         var compressed = data[(int)meta.DatasetStart..].ToArray();
-        using var source = new MemoryStream(compressed, writable: false);
+        var source = new CompressedSource(compressed, feedBytewiseFrom: int.MaxValue);
         using var inflater = new DeflateStream(source, CompressionMode.Decompress);
         var inflated = new byte[FirstInflateLength];
         var filled = 0;
@@ -387,7 +388,7 @@ public static class DicomHeaderReader
         {
             if (!TryInflate(inflater, inflated, ref filled, ref ended))
             {
-                return Failed(DicomReadStatus.Malformed, DicomProblems.DeflateError);
+                return ReadBeforeDeflateError(meta, compressed, source.LastReadStart, inflated.Length);
             }
 
             var values = default(DatasetValues);
@@ -412,6 +413,34 @@ public static class DicomHeaderReader
                     return NeedMore((long)data.Length + 1, data.Length);
             }
         }
+    }
+
+    /// <summary>
+    /// A deflate stream damaged somewhere: the verdict rests on what inflates before the damage,
+    /// which is exactly what a prefix ending there yields, so the answer does not depend on how
+    /// much of the object the caller fetched (a header intact before damaged pixel data reads
+    /// Ok, as it does in every other syntax). DeflateStream drops the output of the read that
+    /// fails, so the stretch of input that failed is inflated again one compressed byte per read:
+    /// then only the output of the damaged byte itself is lost, which no prefix has either.
+    /// </summary>
+    private static DicomReadResult ReadBeforeDeflateError(MetaValues meta, byte[] compressed, int failedReadStart, int capacity)
+    {
+        var inflated = new byte[capacity];
+        var filled = 0;
+        var ended = false;
+        using (var inflater = new DeflateStream(new CompressedSource(compressed, failedReadStart), CompressionMode.Decompress))
+        {
+            TryInflate(inflater, inflated, ref filled, ref ended);
+        }
+
+        var values = default(DatasetValues);
+        var outcome = Walk(inflated.AsSpan(0, filled), 0, DatasetEncoding.ExplicitLittle, isWhole: false, ref values);
+        return outcome.Step switch
+        {
+            Step.Done => Ok(meta, values),
+            Step.Malformed => Failed(DicomReadStatus.Malformed, outcome.Problem),
+            _ => Failed(DicomReadStatus.Malformed, DicomProblems.DeflateError),
+        };
     }
 
     private static bool TryInflate(DeflateStream inflater, byte[] buffer, ref int filled, ref bool ended)
@@ -542,6 +571,53 @@ public static class DicomHeaderReader
         }
 
         return utf8 ? System.Text.Encoding.UTF8.GetString(value) : System.Text.Encoding.Latin1.GetString(value);
+    }
+
+    /// <summary>
+    /// The compressed bytes as a read-only stream that hands out one byte per read from
+    /// <c>feedBytewiseFrom</c> on, and remembers where its latest read began.
+    /// </summary>
+    private sealed class CompressedSource(byte[] bytes, int feedBytewiseFrom) : Stream
+    {
+        private int _position;
+
+        public int LastReadStart { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => _position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            LastReadStart = _position;
+            var count = Math.Min(buffer.Length, bytes.Length - _position);
+            count = _position >= feedBytewiseFrom ? Math.Min(count, 1) : Math.Min(count, feedBytewiseFrom - _position);
+            bytes.AsSpan(_position, count).CopyTo(buffer);
+            _position += count;
+            return count;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private enum DatasetEncoding : byte

@@ -544,6 +544,71 @@ public sealed class DicomHeaderReaderTests
         Assert.Equal(DicomProblems.DeflateError, result.Problem);
     }
 
+    [Fact]
+    public void Read_WhenAPrefixEndsWhereAShortGroupLengthEndsTheMetaGroup_ShouldAskForMore()
+    {
+        // Arrange: the group length stops before (0002,0010), which still follows in group 0002.
+        // Found by fuzzing: such a prefix said missing_transfer_syntax, the whole file Ok.
+        var file = Part10(ExplicitLittle, Explicit(0x0020_000E, "UI", Uid("1.2.3")), groupLengthError: -(8 + Uid(ExplicitLittle).Length));
+        var statedGroupEnd = 144 + BitConverter.ToInt32(file, 140);
+
+        // Act
+        var prefix = DicomHeaderReader.Read(file.AsSpan(0, statedGroupEnd), isWholeObject: false);
+        var whole = DicomHeaderReader.Read(file, isWholeObject: true);
+
+        // Assert
+        Assert.Equal(DicomReadStatus.NeedMoreData, prefix.Status);
+        Assert.Equal(ExplicitLittle, whole.Header?.TransferSyntaxUid);
+    }
+
+    [Fact]
+    public void Read_WhenTheDeflateStreamIsDamagedAfterTheHeader_ShouldReadTheHeaderWhateverThePrefixLength()
+    {
+        // Arrange: the data set deflated intact up to its end, then a block of the reserved type
+        // 3. Found by fuzzing: the whole object said deflate_error while its prefixes said Ok.
+        var parameters = Parameters(nameof(SyntheticTransferSyntax.DeflatedExplicitLittle), "CT");
+        var file = SyntheticDicom.Create(parameters);
+        var metaEnd = 132 + 12 + BitConverter.ToInt32(file, 140);
+        var damaged = Concat(file[..metaEnd], DeflateThenDamage(Inflate(file[metaEnd..])));
+
+        // Act
+        var whole = DicomHeaderReader.Read(damaged, isWholeObject: true);
+        var prefixes = Enumerable.Range(metaEnd, damaged.Length - metaEnd)
+            .Select(length => DicomHeaderReader.Read(damaged.AsSpan(0, length), isWholeObject: false))
+            .ToList();
+
+        // Assert
+        Assert.Equal(DicomReadStatus.Ok, whole.Status);
+        Assert.Equal(Expected(parameters), whole.Header);
+        Assert.All(prefixes, prefix => Assert.True(
+            prefix.Status == DicomReadStatus.NeedMoreData || prefix == whole,
+            $"A prefix said {prefix.Status} ({prefix.Problem})."));
+        Assert.Contains(whole, prefixes);
+    }
+
+    private static byte[] Inflate(byte[] deflated)
+    {
+        using var inflater = new System.IO.Compression.DeflateStream(new MemoryStream(deflated), System.IO.Compression.CompressionMode.Decompress);
+        using var inflated = new MemoryStream();
+        inflater.CopyTo(inflated);
+        return inflated.ToArray();
+    }
+
+    /// <summary>Deflates <paramref name="dataset"/> up to a byte-aligned sync flush, then appends a final block of reserved type 3.</summary>
+    private static byte[] DeflateThenDamage(byte[] dataset)
+    {
+        using var deflated = new MemoryStream();
+        using (var deflater = new System.IO.Compression.DeflateStream(deflated, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            deflater.Write(dataset);
+            deflater.Flush();
+            deflated.Write([0b0000_0111, 0xAB, 0xCD]);
+
+            // Disposing the deflater would close the stream with a final block; keep what is there.
+            return deflated.ToArray();
+        }
+    }
+
     private static SyntheticDicomParameters Parameters(string syntaxName, string modality) =>
         SyntheticDicom.NewParameters(modality, Enum.Parse<SyntheticTransferSyntax>(syntaxName), patientId: "PAT-" + modality);
 
