@@ -29,87 +29,30 @@ public sealed class BadInputSandboxFixture : IAsyncLifetime, IDisposable
     private const int Parallelism = 4;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(12);
 
-    private readonly StringWriter _progress = new();
+    private readonly TestSandbox _sandbox = new();
     private readonly Lock _gate = new();
-    private SandboxHost? _host;
-    private Exception? _startFailure;
-    private string? _stateDirectory;
     private Task<CorpusRun>? _corpusRun;
 
     /// <summary>The running sandbox; skips the calling test when a tool is missing, fails it when the start failed.</summary>
-    internal SandboxHost Host
-    {
-        get
-        {
-            if (_startFailure is SkipException skip)
-            {
-                throw new SkipException(skip.Message);
-            }
-
-            if (_startFailure is not null)
-            {
-                throw new InvalidOperationException($"The sandbox did not start: {_startFailure.Message}\n{_progress}", _startFailure);
-            }
-
-            return _host ?? throw new InvalidOperationException("The sandbox has not been started.");
-        }
-    }
+    internal SandboxHost Host => _sandbox.Host;
 
     internal HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
 
     /// <summary>What the sandbox printed while starting (checked for patient data too).</summary>
-    internal string Progress => _progress.ToString();
+    internal string Progress => _sandbox.ProgressText;
 
     internal Uri UploadUrl => new(Host.ApiBaseUrl + "/upload");
 
     public async Task InitializeAsync()
     {
         var clock = Stopwatch.StartNew();
-        try
-        {
-            ExternalTool.Require("node", "install Node.js 20+");
-            ExternalTool.RequireNodeBin("s3rver");
-            ExternalTool.RequireNodeBin("dynalite");
-            using var timeout = new CancellationTokenSource(StartTimeout);
-            var cdkOut = await CloudAssembly.EnsureAsync(timeout.Token);
-            _stateDirectory = Directory.CreateTempSubdirectory("sandbox-badinput-").FullName;
-            _host = await SandboxHost.StartAsync(
-                new SandboxOptions
-                {
-                    CdkOutDirectory = cdkOut,
-                    StateDirectory = _stateDirectory,
-                    TimeScale = 0.01,
-                    ImportPhaseDuration = TimeSpan.FromSeconds(0.3),
-                },
-                TextWriter.Synchronized(_progress),
-                timeout.Token);
-            _progress.WriteLine($"badinput: sandbox ready after {clock.Elapsed.TotalSeconds:0.0} s");
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // Thrown here, even a skip would fail the class with a fixture error.
-            _startFailure = ex;
-        }
+        await _sandbox.StartAsync("badinput", StartTimeout);
+        await _sandbox.Progress.WriteLineAsync($"badinput: sandbox ready after {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
+    public Task DisposeAsync() => _sandbox.DisposeAsync().AsTask();
 
-        if (_stateDirectory is not null && Directory.Exists(_stateDirectory))
-        {
-            Directory.Delete(_stateDirectory, recursive: true);
-        }
-    }
-
-    public void Dispose()
-    {
-        Http.Dispose();
-        _progress.Dispose();
-    }
+    public void Dispose() => Http.Dispose();
 
     /// <summary>Builds and sends the corpus the first time it is asked for; later calls get the same run.</summary>
     internal Task<CorpusRun> CorpusRunAsync()
@@ -251,7 +194,7 @@ public sealed class BadInputSandboxFixture : IAsyncLifetime, IDisposable
         var sent = clock.Elapsed;
 
         var effects = await SideEffectsAsync(timeout.Token);
-        _progress.WriteLine($"badinput: corpus against {host.ApiBaseUrl}");
+        _sandbox.Progress.WriteLine($"badinput: corpus against {host.ApiBaseUrl}");
         return new CorpusRun(corpus, answers, effects, objects.Count, built, stored - built, sent - stored);
     }
 

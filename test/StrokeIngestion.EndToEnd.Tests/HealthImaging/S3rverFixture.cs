@@ -1,5 +1,6 @@
 using Amazon.S3;
 using Amazon.S3.Model;
+using StrokeIngestion.EndToEnd.Tests.Support;
 using StrokeIngestion.Sandbox.Emulators;
 using StrokeIngestion.Testing;
 
@@ -12,38 +13,20 @@ namespace StrokeIngestion.EndToEnd.Tests.HealthImaging;
 /// </summary>
 public sealed class S3rverFixture : IAsyncLifetime
 {
-    private readonly Lock _startGate = new();
-    private Task<(NodeEmulatorProcess Process, AmazonS3Client Client)>? _starting;
+    private readonly LazyEmulator<AmazonS3Client> _s3rver = new(
+        () => NodeEmulatorProcess.StartS3Async(ExternalTool.RepoRoot, null, CancellationToken.None),
+        EmulatorResources.CreateS3Client);
 
     /// <summary>An S3 client for the running s3rver (path-style, s3rver's fixed credentials).</summary>
     public async Task<IAmazonS3> StartAsync()
     {
         ExternalTool.RequireNodeBin("s3rver");
-        lock (_startGate)
-        {
-            _starting ??= LaunchAsync();
-        }
-
-        return (await _starting).Client;
+        return await _s3rver.ClientAsync();
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_starting is { IsCompletedSuccessfully: true })
-        {
-            var (process, client) = await _starting;
-            client.Dispose();
-            await process.DisposeAsync();
-        }
-    }
-
-    private static async Task<(NodeEmulatorProcess, AmazonS3Client)> LaunchAsync()
-    {
-        var process = await NodeEmulatorProcess.StartS3Async(ExternalTool.RepoRoot, null, CancellationToken.None);
-        return (process, EmulatorResources.CreateS3Client(process.Endpoint));
-    }
+    public Task DisposeAsync() => _s3rver.StopAsync();
 
     /// <summary>Stores bytes exactly: s3rver would keep aws-chunked framing otherwise.</summary>
     public static Task PutAsync(IAmazonS3 s3, string bucket, string key, byte[] content) =>

@@ -32,88 +32,25 @@ public sealed class SharedSandbox : ICollectionFixture<SandboxFixture>
 /// </summary>
 public sealed class SandboxFixture : IAsyncLifetime, IDisposable
 {
-    /// <summary>The sandbox's state machine waits 30 s × this between status checks.</summary>
-    public const double TimeScale = 0.01;
-
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan TerminalTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
-    private readonly StringWriter _progress = new();
+    private readonly TestSandbox _sandbox = new();
     private readonly ConcurrentDictionary<string, byte> _phi = new(StringComparer.Ordinal);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
-    private SandboxHost? _host;
-    private Exception? _startFailure;
-    private string? _stateDirectory;
 
     /// <summary>The running sandbox; skips the calling test when a tool is missing, fails it when the start failed.</summary>
-    internal SandboxHost Host
-    {
-        get
-        {
-            if (_startFailure is SkipException skip)
-            {
-                throw new SkipException(skip.Message);
-            }
-
-            if (_startFailure is not null)
-            {
-                throw new InvalidOperationException($"The sandbox did not start: {_startFailure.Message}\n{_progress}", _startFailure);
-            }
-
-            return _host ?? throw new InvalidOperationException("The sandbox has not been started.");
-        }
-    }
+    internal SandboxHost Host => _sandbox.Host;
 
     /// <summary>Patient ids, names and upload keys the tests sent: none may appear in the function logs.</summary>
     public IReadOnlyCollection<string> PhiUsed => [.. _phi.Keys];
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            ExternalTool.Require("node", "install Node.js 20+");
-            ExternalTool.RequireNodeBin("s3rver");
-            ExternalTool.RequireNodeBin("dynalite");
-            var cdkOut = await CloudAssembly.EnsureAsync(CancellationToken.None);
-            _stateDirectory = Directory.CreateTempSubdirectory("sandbox-e2e-").FullName;
-            using var timeout = new CancellationTokenSource(StartTimeout);
-            _host = await SandboxHost.StartAsync(
-                new SandboxOptions
-                {
-                    CdkOutDirectory = cdkOut,
-                    StateDirectory = _stateDirectory,
-                    TimeScale = TimeScale,
-                    ImportPhaseDuration = TimeSpan.FromSeconds(0.3),
-                },
-                TextWriter.Synchronized(_progress),
-                timeout.Token);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // Thrown here, even a skip would fail every test of the collection with a fixture error.
-            _startFailure = ex;
-        }
-    }
+    public Task InitializeAsync() => _sandbox.StartAsync("e2e", StartTimeout);
 
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
+    public Task DisposeAsync() => _sandbox.DisposeAsync().AsTask();
 
-        if (_stateDirectory is not null && Directory.Exists(_stateDirectory))
-        {
-            Directory.Delete(_stateDirectory, recursive: true);
-        }
-    }
-
-    public void Dispose()
-    {
-        _http.Dispose();
-        _progress.Dispose();
-    }
+    public void Dispose() => _http.Dispose();
 
     /// <summary>Remembers values that are PHI so the log test can look for them.</summary>
     public void RecordPhi(params string[] values)
@@ -245,7 +182,7 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
             await Task.Delay(PollInterval);
         }
 
-        throw new TimeoutException($"{studyId} was still {status} after {TerminalTimeout.TotalSeconds} s.\n{_progress}");
+        throw new TimeoutException($"{studyId} was still {status} after {TerminalTimeout.TotalSeconds} s.\n{_sandbox.ProgressText}");
     }
 
     /// <summary>Waits for the study's execution to close (the study record turns terminal a step before it does).</summary>

@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
+using StrokeIngestion.EndToEnd.Tests.Support;
 using StrokeIngestion.Sandbox.Emulators;
 using StrokeIngestion.Testing;
 
@@ -11,39 +12,20 @@ namespace StrokeIngestion.EndToEnd.Tests.StepFunctions;
 /// </summary>
 public sealed class DynaliteProcess : IAsyncLifetime
 {
-    private readonly Lock _startGate = new();
-    private Task<(NodeEmulatorProcess Process, AmazonDynamoDBClient Client)>? _starting;
+    private readonly LazyEmulator<AmazonDynamoDBClient> _dynalite = new(
+        () => NodeEmulatorProcess.StartDynamoDbAsync(ExternalTool.RepoRoot, null, CancellationToken.None),
+        endpoint => new AmazonDynamoDBClient(
+            new BasicAWSCredentials("sandbox", "sandbox"),
+            new AmazonDynamoDBConfig { ServiceURL = endpoint.ToString(), AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 }));
 
     /// <summary>A client for the running dynalite (no SDK retries); skips the test when dynalite is not installed.</summary>
     public async Task<IAmazonDynamoDB> ClientAsync()
     {
         ExternalTool.RequireNodeBin("dynalite");
-        lock (_startGate)
-        {
-            _starting ??= LaunchAsync();
-        }
-
-        return (await _starting).Client;
+        return await _dynalite.ClientAsync();
     }
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_starting is { IsCompletedSuccessfully: true })
-        {
-            var (process, client) = await _starting;
-            client.Dispose();
-            await process.DisposeAsync();
-        }
-    }
-
-    private static async Task<(NodeEmulatorProcess, AmazonDynamoDBClient)> LaunchAsync()
-    {
-        var process = await NodeEmulatorProcess.StartDynamoDbAsync(ExternalTool.RepoRoot, null, CancellationToken.None);
-        var client = new AmazonDynamoDBClient(
-            new BasicAWSCredentials("sandbox", "sandbox"),
-            new AmazonDynamoDBConfig { ServiceURL = process.Endpoint.ToString(), AuthenticationRegion = "us-east-1", MaxErrorRetry = 0 });
-        return (process, client);
-    }
+    public Task DisposeAsync() => _dynalite.StopAsync();
 }
