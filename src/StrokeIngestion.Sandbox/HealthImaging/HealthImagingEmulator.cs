@@ -84,6 +84,13 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
 
     public HealthImagingCounters Counters { get; } = new();
 
+    /// <summary>
+    /// Raised when a job ends (COMPLETED or FAILED), once its status and output are visible to
+    /// Get/List: what HealthImaging publishes to EventBridge. Listeners run on the processing
+    /// path and must not block (hand the event off).
+    /// </summary>
+    public event EventHandler<ImportJobEndedEventArgs>? ImportJobEnded;
+
     /// <summary>Fault knobs; replace the record to change them while clients are running.</summary>
     public HealthImagingFaults Faults
     {
@@ -207,6 +214,15 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
                 {
                     next.Outcome = outcome;
                 }
+
+                ImportJobEnded?.Invoke(this, new ImportJobEndedEventArgs(new ImportJobEvent(
+                    next.Parameters.DatastoreId,
+                    next.JobId,
+                    next.JobName,
+                    outcome.Status,
+                    next.Parameters.InputS3Uri,
+                    next.ResolvedOutputS3Uri,
+                    DatastoreArn)));
             }
         }
         finally

@@ -125,6 +125,36 @@ public sealed class HealthImagingEmulatorJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Import_WhenJobsEnd_ShouldPublishOneCompletedOrFailedEventPerJobAfterItsStatusIsVisible()
+    {
+        // Arrange
+        var published = new List<(ImportJobEvent Event, string VisibleStatus)>();
+        Harness.Emulator.ImportJobEnded += (_, ended) =>
+            published.Add((ended.Event, Harness.Emulator.Jobs().Single(j => j.JobId == ended.Event.JobId).Status));
+        Harness.PutInput(Input, "1.dcm", SyntheticDicom.Instance("P1", "1.2.3", "1.2.3.4", "1.2.3.4.1"));
+        var completedId = await Harness.StartJobAsync("token-ok", Input);
+        var failedId = await Harness.StartJobAsync("token-empty", "imports/STUDY-ffffffffffff/");
+
+        // Act
+        await Harness.RunToEndAsync(completedId);
+        await Harness.RunToEndAsync(failedId);
+
+        // Assert
+        Assert.Equal(2, published.Count);
+        var completed = published.Single(p => p.Event.JobId == completedId);
+        Assert.Equal("Import Job Completed", completed.Event.DetailType);
+        Assert.Equal("COMPLETED", completed.VisibleStatus);
+        Assert.Equal("stroke-STUDY-0123456789ab", completed.Event.JobName);
+        Assert.Equal(HealthImagingHarness.DatastoreId, completed.Event.Detail()["datastoreId"]?.GetValue<string>());
+        Assert.Equal(
+            $"{HealthImagingHarness.OutputS3Uri}{HealthImagingHarness.DatastoreId}-DicomImport-{completedId}/",
+            completed.Event.Detail()["outputS3Uri"]?.GetValue<string>());
+        var failed = published.Single(p => p.Event.JobId == failedId);
+        Assert.Equal("Import Job Failed", failed.Event.DetailType);
+        Assert.Equal("FAILED", failed.Event.Detail()["jobStatus"]?.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Import_WhenJobEnds_ShouldWriteManifestSuccessAndFailureFiles()
     {
         Harness.PutInput(Input, "a.dcm", SyntheticDicom.Instance("P1", "1.2.3", "1.2.3.4", "1.2.3.4.1"));
