@@ -17,9 +17,9 @@ internal sealed class ImportJobEndedRule : IAsyncDisposable
 {
     public const string RuleNameSuffix = "-import-job-ended";
 
-    private readonly string _datastoreId;
     private readonly EventLog? _eventLog;
-    private readonly RuleTargetDelivery _delivery;
+    private readonly RuleTargetDelivery? _delivery;
+    private readonly Func<ImportJobEvent, RecordedEvent?, string?> _route;
     private readonly Random _random;
     private readonly Lock _gate = new();
     private ImportEventFaults _faults;
@@ -45,15 +45,66 @@ internal sealed class ImportJobEndedRule : IAsyncDisposable
         int seed,
         TextWriter progress,
         TimeSpan firstRetryDelay)
+        : this(
+            eventLog,
+            faults,
+            seed,
+            (importEvent, _) => importEvent.DatastoreId == datastoreId
+                && importEvent.DetailType is ImportJobEvent.CompletedDetailType or ImportJobEvent.FailedDetailType
+                    ? Transform(importEvent)
+                    : null,
+            new RuleTargetDelivery(invoke, "import-job-ended", progress, firstRetryDelay))
+    {
+    }
+
+    private ImportJobEndedRule(
+        EventLog? eventLog,
+        ImportEventFaults faults,
+        int seed,
+        Func<ImportJobEvent, RecordedEvent?, string?> route,
+        RuleTargetDelivery? delivery)
     {
         ArgumentNullException.ThrowIfNull(faults);
         faults.Validate();
-        _datastoreId = datastoreId;
         _eventLog = eventLog;
         _faults = faults;
         _random = new Random(seed);
-        _delivery = new RuleTargetDelivery(invoke, "import-job-ended", progress, firstRetryDelay);
+        _route = route;
+        _delivery = delivery;
     }
+
+    /// <summary>
+    /// Runs the stack's own rule (<paramref name="definition"/>: its pattern, input transformer and
+    /// RetryAttempts) on the events; null when the stack defines none, and then events are only
+    /// recorded, as in an account without the rule.
+    /// </summary>
+    public static ImportJobEndedRule FromTemplate(
+        EventRuleDefinition? definition,
+        Func<Stream, Task<Stream>> invoke,
+        EventLog eventLog,
+        ImportEventFaults faults,
+        int seed,
+        TextWriter progress,
+        TimeSpan firstRetryDelay)
+    {
+        ArgumentNullException.ThrowIfNull(eventLog);
+        if (definition is null)
+        {
+            return new ImportJobEndedRule(eventLog, faults, seed, (_, _) => null, null);
+        }
+
+        return new ImportJobEndedRule(
+            eventLog,
+            faults,
+            seed,
+            (_, recorded) => recorded is not null && eventLog.ToEnvelope(recorded) is var envelope && definition.Matches(envelope)
+                ? definition.TargetInput(envelope)
+                : null,
+            new RuleTargetDelivery(invoke, definition.Name, progress, firstRetryDelay, definition.RetryAttempts));
+    }
+
+    /// <summary>False when the stack defines no such rule: events are recorded, nobody is invoked.</summary>
+    public bool IsDefined => _delivery is not null;
 
     /// <summary>The faults applied from the next event on; validated when set.</summary>
     public ImportEventFaults Faults
@@ -73,9 +124,9 @@ internal sealed class ImportJobEndedRule : IAsyncDisposable
         Interlocked.Read(ref _dropped),
         Interlocked.Read(ref _duplicated),
         Interlocked.Read(ref _late),
-        _delivery.Invocations,
-        _delivery.Delivered,
-        _delivery.DeadLettered);
+        _delivery?.Invocations ?? 0,
+        _delivery?.Delivered ?? 0,
+        _delivery?.DeadLettered ?? 0);
 
     /// <summary>HealthImaging published <paramref name="importEvent"/>: record it and, when the rule matches, deliver it.</summary>
     public void Publish(ImportJobEvent importEvent)
@@ -88,9 +139,8 @@ internal sealed class ImportJobEndedRule : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _published);
-        _eventLog?.Record("default", ImportJobEvent.Source, importEvent.DetailType, importEvent.Detail().ToJsonString(), [importEvent.DatastoreArn]);
-        if (importEvent.DatastoreId != _datastoreId
-            || importEvent.DetailType is not (ImportJobEvent.CompletedDetailType or ImportJobEvent.FailedDetailType))
+        var recorded = _eventLog?.Record("default", ImportJobEvent.Source, importEvent.DetailType, importEvent.Detail().ToJsonString(), [importEvent.DatastoreArn]);
+        if (_delivery is null || _route(importEvent, recorded) is not { } payload)
         {
             return;
         }
@@ -119,7 +169,6 @@ internal sealed class ImportJobEndedRule : IAsyncDisposable
             delay = faults.MinLateness + ((faults.MaxLateness - faults.MinLateness) * lateFraction);
         }
 
-        var payload = Transform(importEvent);
         _delivery.Deliver($"job {importEvent.JobId}", payload, delay);
         if (duplicateDraw < faults.DuplicateRate)
         {
@@ -130,15 +179,15 @@ internal sealed class ImportJobEndedRule : IAsyncDisposable
     }
 
     /// <summary>Completes when every event handed over so far has been delivered or dead-lettered.</summary>
-    public Task DrainAsync() => _delivery.DrainAsync();
+    public Task DrainAsync() => _delivery?.DrainAsync() ?? Task.CompletedTask;
 
     public ValueTask DisposeAsync()
     {
         Volatile.Write(ref _closed, true);
-        return _delivery.DisposeAsync();
+        return _delivery?.DisposeAsync() ?? ValueTask.CompletedTask;
     }
 
-    /// <summary>The rule target's input transformer, as the contract defines it.</summary>
+    /// <summary>The rule target's input transformer, as the contract defines it (what the stack's rule must produce too).</summary>
     public static string Transform(ImportJobEvent importEvent)
     {
         ArgumentNullException.ThrowIfNull(importEvent);

@@ -5,7 +5,7 @@ namespace StrokeIngestion.Sandbox.Host;
 /// <summary>
 /// How an EventBridge rule hands events to a Lambda target, locally: each delivery runs in the
 /// background (an asynchronous invoke), a failed invocation is retried with doubling delays
-/// (<see cref="RetryAttempts"/> retries, as the stack's rule targets set) and, when every
+/// (the target's RetryAttempts, 8 in the stack) and, when every
 /// attempt failed, counted as dead-lettered and reported on the progress writer.
 /// </summary>
 internal sealed class RuleTargetDelivery : IAsyncDisposable
@@ -19,6 +19,7 @@ internal sealed class RuleTargetDelivery : IAsyncDisposable
     private readonly string _ruleName;
     private readonly TextWriter _progress;
     private readonly TimeSpan _firstRetryDelay;
+    private readonly int _retryAttempts;
     private readonly List<Task> _pending = [];
     private readonly Lock _gate = new();
     private int _invocations;
@@ -29,8 +30,10 @@ internal sealed class RuleTargetDelivery : IAsyncDisposable
     /// <param name="ruleName">Names the rule in what is reported.</param>
     /// <param name="progress">Where a dead-lettered event is reported.</param>
     /// <param name="firstRetryDelay">Doubles per retry, at most 5 s.</param>
-    public RuleTargetDelivery(Func<Stream, Task<Stream>> invoke, string ruleName, TextWriter progress, TimeSpan firstRetryDelay)
+    /// <param name="retryAttempts">The target's RetryAttempts.</param>
+    public RuleTargetDelivery(Func<Stream, Task<Stream>> invoke, string ruleName, TextWriter progress, TimeSpan firstRetryDelay, int retryAttempts = RetryAttempts)
     {
+        _retryAttempts = retryAttempts;
         _invoke = invoke;
         _ruleName = ruleName;
         _progress = progress;
@@ -97,7 +100,7 @@ internal sealed class RuleTargetDelivery : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                if (attempt >= RetryAttempts)
+                if (attempt >= _retryAttempts)
                 {
                     // EventBridge would park it in the dead-letter queue; the sandbox says so.
                     Interlocked.Increment(ref _deadLettered);

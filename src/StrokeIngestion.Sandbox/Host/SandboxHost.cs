@@ -271,9 +271,13 @@ internal sealed class SandboxHost : IAsyncDisposable
         var backstop = new WorkflowEndForwarder(monitor, stateMachineArn, progress);
         owned.Add(backstop);
         stepFunctions.ExecutionClosed += (_, closed) => backstop.Forward(closed.Execution);
-        var importEvents = new ImportJobEndedRule(
+        var importEndedRule = EventRuleDefinition.Find(template, ImportJobEvent.Source, monitorFunction.Arn).SingleOrDefault();
+        progress.WriteLine(importEndedRule is null
+            ? "sandbox: the stack has no rule sending HealthImaging's events to the monitor; they are only logged"
+            : $"sandbox: rule {importEndedRule.Name} sends HealthImaging's import-ended events to the monitor");
+        var importEvents = ImportJobEndedRule.FromTemplate(
+            importEndedRule,
             monitor.Handle,
-            options.DatastoreId,
             stepFunctions.Events,
             faults?.ImportEvents ?? ImportEventFaults.None,
             (faults?.Seed ?? 0) + 6,
