@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using StrokeIngestion.Sandbox.HealthImaging;
 
 namespace StrokeIngestion.EndToEnd.Tests.HealthImaging;
@@ -152,6 +153,28 @@ public sealed class HealthImagingEmulatorJobTests : IAsyncLifetime
         var failed = published.Single(p => p.Event.JobId == failedId);
         Assert.Equal("Import Job Failed", failed.Event.DetailType);
         Assert.Equal("FAILED", failed.Event.Detail()["jobStatus"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Import_WhenTheEndTimerFiresAFractionEarly_ShouldStillEndTheJobWithoutWaitingForARequest()
+    {
+        // Arrange: system timers count whole milliseconds and may fire just before the end time.
+        var clock = new FakeTimeProvider(HealthImagingHarness.Start);
+        await using var harness = await HealthImagingHarness.StartAsync(realTime: new EarlyTimers(clock));
+        var ended = new TaskCompletionSource<ImportJobEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Emulator.ImportJobEnded += (_, e) => ended.TrySetResult(e.Event);
+        harness.PutInput(Input, "1.dcm", SyntheticDicom.Instance("P1", "1.2.3", "1.2.3.4", "1.2.3.4.1"));
+        var jobId = await harness.StartJobAsync("token", Input);
+
+        // Act: the timer fires 1 ms early, then time reaches the end (and the re-armed timer).
+        clock.Advance(TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(50);
+        clock.Advance(TimeSpan.FromMilliseconds(5));
+        var published = await ended.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Assert
+        Assert.Equal(jobId, published.JobId);
+        Assert.Equal("COMPLETED", published.JobStatus);
     }
 
     [Fact]
@@ -429,4 +452,13 @@ public sealed class HealthImagingEmulatorJobTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await HealthImagingHarness.JsonAsync(response)).GetProperty("jobProperties");
     }
+}
+
+/// <summary>Time from a fake clock whose timers fire a millisecond before they are due.</summary>
+internal sealed class EarlyTimers(FakeTimeProvider clock) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        clock.CreateTimer(callback, state, dueTime > TimeSpan.FromMilliseconds(1) ? dueTime - TimeSpan.FromMilliseconds(1) : dueTime, period);
 }

@@ -40,7 +40,9 @@ public sealed class SandboxImportEventTests
         Assert.True(execution.StateTransitions <= 6, $"{execution.StateTransitions} transitions: {string.Join(" → ", execution.VisitedStates)}");
         Assert.Equal("COMPLETED", SandboxFixture.Text(record, "import_event_status"));
         var after = host.StepFunctions.TaskTokens.Counters;
-        Assert.Equal(1, after.Succeeded - before.Succeeded);
+        var studyId = SandboxFixture.Text(record, "study_id");
+        var log = string.Join('\n', File.ReadAllLines(host.LambdaLogPath).Where(l => l.Contains(studyId, StringComparison.Ordinal)));
+        Assert.True(after.Succeeded - before.Succeeded == 1, $"{before} → {after}\n{log}\n{host.ImportEvents.Counts}");
         Assert.Equal(0, after.TimedOut - before.TimedOut);
     }
 
