@@ -8,7 +8,8 @@ namespace StrokeIngestion.Sandbox.StepFunctions.Asl;
 /// A parsed, validated Amazon States Language definition (JSONPath query language). Parsing
 /// rejects anything the interpreter does not implement with an <see cref="AslDefinitionException"/>
 /// naming the state and field: state types other than Wait, Task, Choice, Pass, Succeed and
-/// Fail; unknown fields; Task resources other than Lambda invoke, DynamoDB UpdateItem and
+/// Fail; unknown fields; Task resources other than Lambda invoke (plain or .waitForTaskToken, which
+/// must pass $$.Task.Token), DynamoDB UpdateItem and
 /// EventBridge PutEvents; intrinsic functions; JSONPath beyond names and indexes.
 /// </summary>
 internal sealed partial class AslStateMachine
