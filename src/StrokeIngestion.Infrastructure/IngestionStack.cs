@@ -172,7 +172,7 @@ internal sealed class IngestionStack : Stack
         role.AddToPolicy(Allow("ReadImportReports", ["s3:GetObject"], Storage.ObjectsArn(UploadStorage.ImportOutputPrefix)));
         role.AddToPolicy(ListUnder("ListImportReports", UploadStorage.ImportOutputPrefix));
         role.AddToPolicy(Allow("UpdateStudyRecords", ["dynamodb:GetItem", "dynamodb:UpdateItem"], Studies.Table.TableArn));
-        role.AddToPolicy(Allow("ResumeWorkflow", ["states:SendTaskSuccess", "states:SendTaskFailure"],
+        role.AddToPolicy(Allow("ResumeWorkflow", ["states:SendTaskSuccess"],
             ImportWorkflow.StateMachineArnFor(this, project)));
         NagSuppressions.DefaultPolicyOf(role).SuppressNag(
             "AwsSolutions-IAM5",

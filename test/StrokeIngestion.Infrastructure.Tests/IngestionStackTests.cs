@@ -170,7 +170,6 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
                 $"Allow sqs:GetQueueUrl {{{queue}.Arn}}",
                 $"Allow sqs:SendMessage {{{queue}.Arn}}",
                 // Resuming AwaitImportEnd; the ARN is built from the fixed name (a Ref would be a cycle).
-                "Allow states:SendTaskFailure arn:{AWS::Partition}:states:{AWS::Region}:{AWS::AccountId}:stateMachine:stroke-detection-ai-processing",
                 "Allow states:SendTaskSuccess arn:{AWS::Partition}:states:{AWS::Region}:{AWS::AccountId}:stateMachine:stroke-detection-ai-processing",
                 "Allow xray:PutTelemetryRecords *",
                 "Allow xray:PutTraceSegments *"),
