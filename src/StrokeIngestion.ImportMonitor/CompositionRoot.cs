@@ -5,21 +5,34 @@ using StrokeIngestion.Core.Settings;
 
 namespace StrokeIngestion.ImportMonitor;
 
+/// <summary>The two Core services the function calls: the status check and the import-event wait.</summary>
+internal sealed record MonitorServices(ImportMonitorService Polls, ImportEventService Events);
+
 /// <summary>Builds settings and clients once per container (the runtime reuses the Function instance).</summary>
 internal static class CompositionRoot
 {
-    public static readonly Lazy<ImportMonitorService> Service = new(() => Create(EnvironmentReader.FromProcess(), StructuredLog.Console));
+    public static readonly Lazy<MonitorServices> Services = new(() => Create(EnvironmentReader.FromProcess(), StructuredLog.Console));
 
-    public static ImportMonitorService Create(EnvironmentReader environment, StructuredLog log)
+    public static MonitorServices Create(EnvironmentReader environment, StructuredLog log)
     {
         var settings = MonitorSettings.Load(environment);
         var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        return new ImportMonitorService(
+
+        // One DynamoDB client for both table ports; the Step Functions client only signs and
+        // sends, so building it costs nothing until a token has to be answered.
+        var table = SdkClients.CreateStudyTable(settings.StudyTableName, settings.Region, settings.Endpoints.DynamoDb);
+        var polls = new ImportMonitorService(
             SignedClients.CreateImportService(http, settings.Region, settings.Endpoints.HealthImaging),
             SdkClients.CreateObjectStore(settings.UploadBucketName, settings.Region, settings.Endpoints.S3),
-            SdkClients.CreateStudyStore(settings.StudyTableName, settings.Region, settings.Endpoints.DynamoDb),
+            table.Studies,
             TimeProvider.System,
             log);
+        var events = new ImportEventService(
+            table.ImportEvents,
+            SignedClients.CreateWorkflowCallback(http, settings.Region, settings.Endpoints.StepFunctions),
+            TimeProvider.System,
+            log);
+        return new MonitorServices(polls, events);
     }
 }
 
@@ -27,7 +40,7 @@ public sealed partial class Function
 {
     /// <summary>Used by the Lambda runtime: builds clients once per container from the environment.</summary>
     public Function()
-        : this(CompositionRoot.Service.Value, StructuredLog.Console)
+        : this(CompositionRoot.Services.Value, StructuredLog.Console)
     {
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using StrokeIngestion.Core.Errors;
 using StrokeIngestion.Core.Monitoring;
 using StrokeIngestion.Core.Observability;
@@ -16,18 +17,27 @@ namespace StrokeIngestion.ImportMonitor;
 public sealed partial class Function
 {
     private readonly ImportMonitorService _service;
+    private readonly ImportEventService _events;
     private readonly StructuredLog _log;
 
-    /// <summary>Wires the function to a service built elsewhere (tests, the local sandbox).</summary>
-    public Function(ImportMonitorService service, StructuredLog log)
+    /// <summary>Wires the function to services built elsewhere (tests, the local sandbox).</summary>
+    public Function(ImportMonitorService service, ImportEventService events, StructuredLog log)
     {
         _service = service;
+        _events = events;
         _log = log;
     }
 
+    internal Function(MonitorServices services, StructuredLog log)
+        : this(services.Polls, services.Events, log)
+    {
+    }
+
     /// <summary>
-    /// Handles one poll of the state machine's loop (output: the next loop state, attempt + 1)
-    /// or one backstop event (output: <c>{"study_id","status","done":true}</c>). Idempotent.
+    /// Handles one of four inputs, each idempotent: a poll of the state machine's loop (output:
+    /// the next loop state, attempt + 1); AwaitImportEnd's arming with a task token (output
+    /// <c>{"study_id","armed"}</c>); HealthImaging's import-end event (output
+    /// <c>{"study_id","woke_workflow"}</c>); a backstop event (output <c>{"study_id","status","done":true}</c>).
     /// Throws <see cref="InvalidMonitorInputException"/> for input outside the contract and lets
     /// <see cref="DependencyException"/>s through unchanged: the state machine retries on the
     /// name <c>TransientDependencyException</c> and catches everything else.
@@ -42,32 +52,25 @@ public sealed partial class Function
             var decoded = await MonitorInputReader.ReadAsync(input, cancellationToken);
             if (decoded.IsWorkflowEnd)
             {
-                var (name, executionStatus) = MonitorInputReader.ToWorkflowEnd(decoded);
-                var end = await _service.RecordWorkflowEndAsync(name, executionStatus, cancellationToken);
-                _log.Info(
-                    "Workflow end recorded",
-                    new LogField("study_id", end.StudyId.Value),
-                    new LogField("execution_status", executionStatus),
-                    new LogField("status", end.Status),
-                    new LogField("done", end.Done),
-                    new LogField("duration_ms", ElapsedMs(started)));
-                return Encode(new WorkflowEndOutput(end.StudyId.Value, end.Status, end.Done), MonitorJsonContext.Default.WorkflowEndOutput);
+                return await RecordWorkflowEndAsync(decoded, started, cancellationToken);
+            }
+
+            if (decoded.IsImportEvent)
+            {
+                return await RecordImportEventAsync(decoded, started, cancellationToken);
+            }
+
+            if (decoded.IsArm)
+            {
+                var arm = MonitorInputReader.ToArmRequest(decoded);
+                studyId = arm.StudyId.Value;
+                var armed = await _events.ArmAsync(arm, cancellationToken);
+                return Encode(new ArmOutput(armed.StudyId.Value, armed.Armed), MonitorJsonContext.Default.ArmOutput);
             }
 
             var request = MonitorInputReader.ToPollRequest(decoded);
             studyId = request.StudyId.Value;
-            var outcome = await _service.PollAsync(request, cancellationToken);
-            _log.Info(
-                "Import polled",
-                new LogField("study_id", studyId),
-                new LogField("import_job_id", request.ImportJobId),
-                new LogField("import_status", outcome.ImportStatus),
-                new LogField("status", outcome.Status),
-                new LogField("done", outcome.Done),
-                new LogField("failure_reason", outcome.FailureReason),
-                new LogField("attempt", request.Attempt),
-                new LogField("duration_ms", ElapsedMs(started)));
-            return Encode(PollOutput.From(outcome), MonitorJsonContext.Default.PollOutput);
+            return await PollAsync(request, started, cancellationToken);
         }
         catch (Exception exception)
         {
@@ -82,7 +85,48 @@ public sealed partial class Function
         }
     }
 
-    private static MemoryStream Encode<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> typeInfo)
+    private async Task<Stream> PollAsync(ImportPollRequest request, long started, CancellationToken cancellationToken)
+    {
+        var outcome = await _service.PollAsync(request, cancellationToken);
+        _log.Info(
+            "Import polled",
+            new LogField("study_id", request.StudyId.Value),
+            new LogField("import_job_id", request.ImportJobId),
+            new LogField("import_status", outcome.ImportStatus),
+            new LogField("status", outcome.Status),
+            new LogField("done", outcome.Done),
+            new LogField("failure_reason", outcome.FailureReason),
+            new LogField("attempt", request.Attempt),
+            new LogField("duration_ms", ElapsedMs(started)));
+        return Encode(PollOutput.From(outcome), MonitorJsonContext.Default.PollOutput);
+    }
+
+    private async Task<Stream> RecordImportEventAsync(MonitorInput decoded, long started, CancellationToken cancellationToken)
+    {
+        var outcome = await _events.RecordImportEventAsync(MonitorInputReader.ToImportJobEndEvent(decoded), cancellationToken);
+        _log.Info(
+            "Import event handled",
+            new LogField("study_id", outcome.StudyId?.Value),
+            new LogField("woke_workflow", outcome.WokeWorkflow),
+            new LogField("duration_ms", ElapsedMs(started)));
+        return Encode(new ImportEventOutput(outcome.StudyId?.Value, outcome.WokeWorkflow), MonitorJsonContext.Default.ImportEventOutput);
+    }
+
+    private async Task<Stream> RecordWorkflowEndAsync(MonitorInput decoded, long started, CancellationToken cancellationToken)
+    {
+        var (name, executionStatus) = MonitorInputReader.ToWorkflowEnd(decoded);
+        var end = await _service.RecordWorkflowEndAsync(name, executionStatus, cancellationToken);
+        _log.Info(
+            "Workflow end recorded",
+            new LogField("study_id", end.StudyId.Value),
+            new LogField("execution_status", executionStatus),
+            new LogField("status", end.Status),
+            new LogField("done", end.Done),
+            new LogField("duration_ms", ElapsedMs(started)));
+        return Encode(new WorkflowEndOutput(end.StudyId.Value, end.Status, end.Done), MonitorJsonContext.Default.WorkflowEndOutput);
+    }
+
+    private static MemoryStream Encode<T>(T value, JsonTypeInfo<T> typeInfo)
     {
         var output = new MemoryStream();
         JsonSerializer.Serialize(output, value, typeInfo);

@@ -7,20 +7,36 @@ using StrokeIngestion.Core.Monitoring;
 namespace StrokeIngestion.ImportMonitor;
 
 /// <summary>
-/// Either input shape the function accepts: the loop state from the state machine
-/// (<c>study_id, datastore_id, import_job_id, attempt</c>) or the backstop rule's
-/// (<c>execution_name, execution_status</c>). Fields of the other shape stay null.
+/// Every input shape the function accepts: the loop state from the state machine
+/// (<c>study_id, datastore_id, import_job_id, attempt</c>), the same plus <c>task_token</c>
+/// from AwaitImportEnd, the backstop rule's (<c>execution_name, execution_status</c>) and the
+/// import-job-ended rule's (<c>import_job_event</c>). Fields of the other shapes stay null.
 /// </summary>
 internal sealed record MonitorInput(
     [property: JsonPropertyName("study_id")] string? StudyId,
     [property: JsonPropertyName("datastore_id")] string? DatastoreId,
     [property: JsonPropertyName("import_job_id")] string? ImportJobId,
     [property: JsonPropertyName("attempt")] int? Attempt,
+    [property: JsonPropertyName("task_token")] string? TaskToken,
     [property: JsonPropertyName("execution_name")] string? ExecutionName,
-    [property: JsonPropertyName("execution_status")] string? ExecutionStatus)
+    [property: JsonPropertyName("execution_status")] string? ExecutionStatus,
+    [property: JsonPropertyName("import_job_event")] ImportJobEventInput? ImportJobEvent)
 {
     public bool IsWorkflowEnd => ExecutionName is not null || ExecutionStatus is not null;
+
+    public bool IsImportEvent => ImportJobEvent is not null;
+
+    public bool IsArm => TaskToken is not null;
+
+    public bool HasLoopState => StudyId is not null || DatastoreId is not null || ImportJobId is not null || Attempt is not null;
 }
+
+/// <summary>HealthImaging's import-end event as the import-job-ended rule's input transformer shapes it.</summary>
+internal sealed record ImportJobEventInput(
+    [property: JsonPropertyName("datastore_id")] string? DatastoreId,
+    [property: JsonPropertyName("job_id")] string? JobId,
+    [property: JsonPropertyName("job_name")] string? JobName,
+    [property: JsonPropertyName("job_status")] string? JobStatus);
 
 /// <summary>The next loop state (the Lambda task's <c>$.Payload</c> replaces the state with it).</summary>
 internal sealed record PollOutput(
@@ -53,15 +69,29 @@ internal sealed record WorkflowEndOutput(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("done")] bool Done);
 
+/// <summary>AwaitImportEnd's invocation result (Step Functions waits for the token and ignores it).</summary>
+internal sealed record ArmOutput(
+    [property: JsonPropertyName("study_id")] string StudyId,
+    [property: JsonPropertyName("armed")] bool Armed);
+
+internal sealed record ImportEventOutput(
+    [property: JsonPropertyName("study_id")] string? StudyId,
+    [property: JsonPropertyName("woke_workflow")] bool WokeWorkflow);
+
 [JsonSourceGenerationOptions(GenerationMode = JsonSourceGenerationMode.Default)]
 [JsonSerializable(typeof(MonitorInput))]
 [JsonSerializable(typeof(PollOutput))]
 [JsonSerializable(typeof(WorkflowEndOutput))]
+[JsonSerializable(typeof(ArmOutput))]
+[JsonSerializable(typeof(ImportEventOutput))]
 internal sealed partial class MonitorJsonContext : JsonSerializerContext;
 
 /// <summary>Decodes and validates the input; every failure is an <see cref="InvalidMonitorInputException"/> naming the field, never echoing a value.</summary>
 internal static partial class MonitorInputReader
 {
+    // Step Functions' limit on a task token.
+    private const int MaxTaskTokenLength = 2048;
+
     public static async Task<MonitorInput> ReadAsync(Stream input, CancellationToken cancellationToken)
     {
         MonitorInput? decoded;
@@ -82,6 +112,16 @@ internal static partial class MonitorInputReader
         if (decoded.IsWorkflowEnd && (decoded.StudyId is not null || decoded.ImportJobId is not null))
         {
             throw new InvalidMonitorInputException("The input mixes the loop-state and the workflow-end shapes.");
+        }
+
+        if (decoded.IsImportEvent && (decoded.HasLoopState || decoded.IsWorkflowEnd || decoded.IsArm))
+        {
+            throw new InvalidMonitorInputException("The input mixes the import-event shape with another.");
+        }
+
+        if (decoded.IsArm && decoded.IsWorkflowEnd)
+        {
+            throw new InvalidMonitorInputException("The input mixes the task-token and the workflow-end shapes.");
         }
 
         return decoded;
@@ -111,6 +151,26 @@ internal static partial class MonitorInputReader
 
         return new ImportPollRequest(studyId, input.DatastoreId, input.ImportJobId, attempt);
     }
+
+    public static ArmRequest ToArmRequest(MonitorInput input)
+    {
+        var poll = ToPollRequest(input);
+        if (input.TaskToken is not { Length: >= 1 and <= MaxTaskTokenLength } token)
+        {
+            throw new InvalidMonitorInputException($"task_token is missing or not 1-{MaxTaskTokenLength} characters.");
+        }
+
+        return new ArmRequest(poll.StudyId, poll.DatastoreId, poll.ImportJobId, poll.Attempt, token);
+    }
+
+    /// <summary>
+    /// Checks only that the four fields are there: whether the event is about one of our
+    /// studies is the service's question, and a foreign event is ignored, not an error.
+    /// </summary>
+    public static ImportJobEndEvent ToImportJobEndEvent(MonitorInput input) =>
+        input.ImportJobEvent is { DatastoreId: { } datastoreId, JobId: { } jobId, JobName: { } jobName, JobStatus: { } jobStatus }
+            ? new ImportJobEndEvent(datastoreId, jobId, jobName, jobStatus)
+            : throw new InvalidMonitorInputException("import_job_event needs datastore_id, job_id, job_name and job_status as strings.");
 
     public static (string ExecutionName, string ExecutionStatus) ToWorkflowEnd(MonitorInput input) =>
         input is { ExecutionName: { } name, ExecutionStatus: { } status }

@@ -70,10 +70,10 @@ internal sealed class IngestionStack : Stack
             Architecture: config.Architecture,
             Logs: Logs,
             Environment: shared));
-        GrantMonitor(ImportMonitor.Role);
+        GrantMonitor(ImportMonitor.Role, project);
 
         Workflow = new ImportWorkflow(this, "ImportWorkflow", new ImportWorkflowProps(
-            project, ImportMonitor.Function, Studies.Table, Logs));
+            project, ImportMonitor.Function, Studies.Table, Logs, Datastore.DatastoreId, config.ImportEventWaitSeconds));
 
         UploadHandler = new IngestionFunction(this, "UploadHandler", new IngestionFunctionProps(
             FunctionName: $"{project}-upload-handler",
@@ -166,12 +166,14 @@ internal sealed class IngestionStack : Stack
             NagFinding.Resource(this, Storage.ObjectsArn(UploadStorage.ImportInputPrefix)));
     }
 
-    private void GrantMonitor(Role role)
+    private void GrantMonitor(Role role, string project)
     {
         role.AddToPolicy(Allow("ReadImportJob", ["medical-imaging:GetDICOMImportJob"], Datastore.DatastoreArn));
         role.AddToPolicy(Allow("ReadImportReports", ["s3:GetObject"], Storage.ObjectsArn(UploadStorage.ImportOutputPrefix)));
         role.AddToPolicy(ListUnder("ListImportReports", UploadStorage.ImportOutputPrefix));
         role.AddToPolicy(Allow("UpdateStudyRecords", ["dynamodb:GetItem", "dynamodb:UpdateItem"], Studies.Table.TableArn));
+        role.AddToPolicy(Allow("ResumeWorkflow", ["states:SendTaskSuccess"],
+            ImportWorkflow.StateMachineArnFor(this, project)));
         NagSuppressions.DefaultPolicyOf(role).SuppressNag(
             "AwsSolutions-IAM5",
             "Read-only, objects under one prefix: the monitor reads the job output manifests HealthImaging "

@@ -28,7 +28,8 @@ internal sealed record StackConfig(
     int LogRetentionDays,
     LambdaArchitecture Architecture,
     string UploadHandlerAsset,
-    string ImportMonitorAsset)
+    string ImportMonitorAsset,
+    int ImportEventWaitSeconds)
 {
     /// <summary>Retention of every log group the stack creates.</summary>
     public RetentionDays LogRetention => RetentionPeriods[LogRetentionDays];
@@ -44,6 +45,7 @@ internal sealed record StackConfig(
     public const string ArchitectureKey = "architecture";
     public const string UploadHandlerAssetKey = "uploadHandlerAsset";
     public const string ImportMonitorAssetKey = "importMonitorAsset";
+    public const string ImportEventWaitSecondsKey = "importEventWaitSeconds";
 
     public const string DefaultProjectName = "stroke-detection-ai";
     public const string DefaultStackName = "stroke-detection-phase1";
@@ -51,6 +53,13 @@ internal sealed record StackConfig(
     // A year of PHI-free application and audit logs covers incident investigation and an
     // annual audit cycle; longer-term evidence belongs in the organisation's log archive.
     public const int DefaultLogRetentionDays = 365;
+
+    // Most imports of one study end within 10 minutes; past that the workflow polls every 30 s
+    // in case HealthImaging's event (best effort) was lost. Below a minute the wait saves
+    // nothing; above an hour a lost event delays READY by as much.
+    public const int DefaultImportEventWaitSeconds = 600;
+    public const int MinImportEventWaitSeconds = 60;
+    public const int MaxImportEventWaitSeconds = 3600;
 
     public const string DefaultUploadHandlerAsset = "artifacts/upload-handler";
     public const string DefaultImportMonitorAsset = "artifacts/import-monitor";
@@ -144,7 +153,7 @@ internal sealed record StackConfig(
             errors.Add($"Context '{AlarmEmailKey}' must be an e-mail address.");
         }
 
-        var retention = ReadDays(context, LogRetentionDaysKey, errors) ?? DefaultLogRetentionDays;
+        var retention = ReadWholeNumber(context, LogRetentionDaysKey, "days", errors) ?? DefaultLogRetentionDays;
         if (!RetentionPeriods.ContainsKey(retention))
         {
             errors.Add($"Context '{LogRetentionDaysKey}' must be one of the periods CloudWatch Logs accepts ({string.Join(", ", RetentionPeriods.Keys)}); got {retention}.");
@@ -166,6 +175,12 @@ internal sealed record StackConfig(
                 break;
         }
 
+        var eventWait = ReadWholeNumber(context, ImportEventWaitSecondsKey, "seconds", errors) ?? DefaultImportEventWaitSeconds;
+        if (eventWait is < MinImportEventWaitSeconds or > MaxImportEventWaitSeconds)
+        {
+            errors.Add($"Context '{ImportEventWaitSecondsKey}' must be {MinImportEventWaitSeconds}-{MaxImportEventWaitSeconds} seconds (got {eventWait}).");
+        }
+
         var uploadAsset = ReadAsset(context, UploadHandlerAssetKey, DefaultUploadHandlerAsset, baseDirectory, errors);
         var monitorAsset = ReadAsset(context, ImportMonitorAssetKey, DefaultImportMonitorAsset, baseDirectory, errors);
 
@@ -184,7 +199,8 @@ internal sealed record StackConfig(
             retention,
             architecture,
             uploadAsset,
-            monitorAsset);
+            monitorAsset,
+            eventWait);
     }
 
     private static JwtSettings? ReadJwt(Func<string, object?> context, List<string> errors)
@@ -255,7 +271,8 @@ internal sealed record StackConfig(
         return raw is null || (raw is string text && string.IsNullOrWhiteSpace(text)) ? null : values;
     }
 
-    private static int? ReadDays(Func<string, object?> context, string key, List<string> errors)
+    /// <summary>Null when the key is absent; records an error (and answers null) when it is not a whole number.</summary>
+    private static int? ReadWholeNumber(Func<string, object?> context, string key, string unit, List<string> errors)
     {
         var text = ReadString(context, key);
         if (text is null)
@@ -268,8 +285,8 @@ internal sealed record StackConfig(
             return value;
         }
 
-        errors.Add($"Context '{key}' must be a whole number of days (got '{text}').");
-        return DefaultLogRetentionDays;
+        errors.Add($"Context '{key}' must be a whole number of {unit} (got '{text}').");
+        return null;
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using StrokeIngestion.Sandbox.Demo;
 using StrokeIngestion.Sandbox.Host;
 using StrokeIngestion.Sandbox.Proof;
@@ -26,6 +27,7 @@ if (ProofCommand.Handles(args))
         e.Cancel = true;
         cancelProof.Cancel();
     };
+    using var proofTerminate = StopOnTerminate(cancelProof);
     return await ProofCommand.RunAsync(args, cancelProof.Token);
 }
 
@@ -85,6 +87,10 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
+// A sandbox started in the background (`./sandbox.sh &`, a script) never sees Ctrl-C: shells
+// ignore SIGINT for background jobs. `kill` (SIGTERM) stops it just as cleanly.
+using var terminate = StopOnTerminate(stop);
+
 if (!File.Exists(Path.Combine(options.CdkOutDirectory, "manifest.json")))
 {
     Console.Error.WriteLine($"sandbox: no cloud assembly in {options.CdkOutDirectory}; run `npx cdk synth` first (./sandbox.sh does).");
@@ -141,3 +147,11 @@ await using (host)
 
 Console.WriteLine("sandbox: stopped; nothing is left listening.");
 return 0;
+
+// Like Ctrl-C: cancel the runtime's immediate exit and let the host stop what it started.
+static PosixSignalRegistration StopOnTerminate(CancellationTokenSource stop) =>
+    PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+    {
+        context.Cancel = true;
+        stop.Cancel();
+    });

@@ -16,6 +16,7 @@ public sealed class FunctionTests
     private const string DatastoreId = "0123456789abcdef0123456789abcdef";
     private const string JobId = "4f1e2d3c";
     private const string PatientId = "PAT-SEEDED-4711";
+    private const string TaskToken = "AQCEAAAAKgAAAAMAAAAAAAAAAd0Zt7M1bP+example-task-token==";
 
     private static readonly StudyId Study = StudyId.FromScope("function-tests");
     private static readonly string ResolvedFolder = $"import-output/{Study.Value}/{DatastoreId}-DicomImport-{JobId}/";
@@ -23,6 +24,8 @@ public sealed class FunctionTests
     private readonly Mock<IImportService> _imports = new();
     private readonly Mock<IObjectStore> _objects = new();
     private readonly Mock<IStudyStore> _studies = new();
+    private readonly Mock<IImportEventStore> _importEvents = new(MockBehavior.Strict);
+    private readonly Mock<IWorkflowCallback> _callback = new(MockBehavior.Strict);
     private readonly StringBuilder _logText = new();
     private readonly Function _function;
     private Study _study = NewStudy();
@@ -39,7 +42,8 @@ public sealed class FunctionTests
                 _study = _study with { Status = update.Status ?? _study.Status, FailureReason = update.FailureReason })
             .ReturnsAsync(true);
         var service = new ImportMonitorService(_imports.Object, _objects.Object, _studies.Object, time, log);
-        _function = new Function(service, log);
+        var events = new ImportEventService(_importEvents.Object, _callback.Object, time, log);
+        _function = new Function(service, events, log);
     }
 
     [Fact]
@@ -184,6 +188,20 @@ public sealed class FunctionTests
         $$"""{"execution_name":"other-{{Study.Value}}","execution_status":"FAILED"}""",
         $$"""{"execution_name":"stroke-analysis-{{Study.Value}}","execution_status":"SUCCEEDED"}""",
         $$"""{"execution_name":"stroke-analysis-{{Study.Value}}","execution_status":"FAILED","study_id":"{{Study.Value}}"}""",
+        ArmJson(string.Empty),
+        ArmJson(new string('t', 2049)),
+        $$"""{"study_id":"{{Study.Value}}","datastore_id":"{{DatastoreId}}","import_job_id":"{{JobId}}","attempt":0,"task_token":42}""",
+        $$"""{"study_id":"{{Study.Value}}","datastore_id":"{{DatastoreId}}","import_job_id":"{{JobId}}","task_token":"{{TaskToken}}"}""",
+        $$"""{"task_token":"{{TaskToken}}"}""",
+        $$"""{"task_token":"{{TaskToken}}","execution_name":"stroke-analysis-{{Study.Value}}","execution_status":"FAILED"}""",
+        """{"import_job_event":"COMPLETED"}""",
+        """{"import_job_event":{}}""",
+        $$$"""{"import_job_event":{"datastore_id":"{{{DatastoreId}}}","job_id":"{{{JobId}}}","job_status":"COMPLETED"}}""",
+        $$$"""{"import_job_event":{"datastore_id":"{{{DatastoreId}}}","job_id":7,"job_name":"stroke-{{{Study.Value}}}","job_status":"COMPLETED"}}""",
+        $$$"""{"import_job_event":{"datastore_id":"{{{DatastoreId}}}","job_id":"{{{JobId}}}","job_name":"stroke-{{{Study.Value}}}","job_status":null}}""",
+        $$$"""{"study_id":"{{{Study.Value}}}","import_job_event":{"datastore_id":"{{{DatastoreId}}}","job_id":"{{{JobId}}}","job_name":"stroke-{{{Study.Value}}}","job_status":"COMPLETED"}}""",
+        $$$"""{"task_token":"{{{TaskToken}}}","import_job_event":{"datastore_id":"{{{DatastoreId}}}","job_id":"{{{JobId}}}","job_name":"stroke-{{{Study.Value}}}","job_status":"COMPLETED"}}""",
+        """{"import_job_event":null}""",
     };
 
     [Theory]
@@ -198,6 +216,84 @@ public sealed class FunctionTests
             store => store.TryUpdateAsync(It.IsAny<StudyId>(), It.IsAny<StudyUpdate>(), It.IsAny<IReadOnlyCollection<string>>(), It.IsAny<CancellationToken>()),
             Times.Never);
         Assert.Contains("\"error_type\":\"InvalidMonitorInputException\"", _logText.ToString(), StringComparison.Ordinal);
+        _importEvents.VerifyNoOtherCalls();
+        _callback.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task Handle_WhenArmedBeforeTheEvent_ShouldStoreTheTokenAndAnswerArmed()
+    {
+        _importEvents
+            .Setup(store => store.TryArmImportEventWaitAsync(Study, TaskToken, "2026-11-25T12:00:00.000Z", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(true);
+
+        using var output = await _function.Handle(Input(ArmJson(TaskToken)));
+
+        var root = await ReadJsonAsync(output);
+        Assert.Equal(["study_id", "armed"], root.EnumerateObject().Select(property => property.Name));
+        Assert.Equal(Study.Value, root.GetProperty("study_id").GetString());
+        Assert.True(root.GetProperty("armed").GetBoolean());
+        _callback.VerifyNoOtherCalls();
+        Assert.DoesNotContain(TaskToken, _logText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handle_WhenArmedAfterTheEvent_ShouldResumeTheWorkflowAndAnswerNotArmed()
+    {
+        _importEvents
+            .Setup(store => store.TryArmImportEventWaitAsync(Study, TaskToken, It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(false);
+        _callback.Setup(callback => callback.TryResumeAsync(TaskToken, It.IsAny<CancellationToken>())).ReturnsAsync(true);
+
+        using var output = await _function.Handle(Input(ArmJson(TaskToken)));
+
+        Assert.False((await ReadJsonAsync(output)).GetProperty("armed").GetBoolean());
+        _callback.Verify(callback => callback.TryResumeAsync(TaskToken, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task Handle_WhenTheImportEventFindsAnArmedWorkflow_ShouldResumeItAndAnswerWoke()
+    {
+        _importEvents
+            .Setup(store => store.TryRecordImportEventAsync(Study, JobId, "COMPLETED", "2026-11-25T12:00:00.000Z", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new ImportEventRecording(true, TaskToken));
+        _callback.Setup(callback => callback.TryResumeAsync(TaskToken, It.IsAny<CancellationToken>())).ReturnsAsync(true);
+
+        using var output = await _function.Handle(Input(ImportEventJson($"stroke-{Study.Value}")));
+
+        var root = await ReadJsonAsync(output);
+        Assert.Equal(["study_id", "woke_workflow"], root.EnumerateObject().Select(property => property.Name));
+        Assert.Equal(Study.Value, root.GetProperty("study_id").GetString());
+        Assert.True(root.GetProperty("woke_workflow").GetBoolean());
+        Assert.DoesNotContain(TaskToken, _logText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handle_WhenTheImportEventIsAnotherToolsImport_ShouldAnswerNoStudyAndTouchNothing()
+    {
+        using var output = await _function.Handle(Input(ImportEventJson("nightly-archive-import")));
+
+        var root = await ReadJsonAsync(output);
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("study_id").ValueKind);
+        Assert.False(root.GetProperty("woke_workflow").GetBoolean());
+        _importEvents.VerifyNoOtherCalls();
+        _callback.VerifyNoOtherCalls();
+        Assert.DoesNotContain("nightly-archive-import", _logText.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handle_WhenResumingIsThrottled_ShouldThrowForLambdasAsyncRetries()
+    {
+        _importEvents
+            .Setup(store => store.TryRecordImportEventAsync(Study, JobId, "COMPLETED", It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new ImportEventRecording(true, TaskToken));
+        _callback
+            .Setup(callback => callback.TryResumeAsync(TaskToken, It.IsAny<CancellationToken>()))
+            .ThrowsAsync(new TransientDependencyException(Dependency.StepFunctions, "ThrottlingException", "slow down", throttled: true));
+
+        await Assert.ThrowsAsync<TransientDependencyException>(() => _function.Handle(Input(ImportEventJson($"stroke-{Study.Value}"))));
+
+        Assert.Contains("\"error_code\":\"ThrottlingException\"", _logText.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -215,6 +311,12 @@ public sealed class FunctionTests
         Assert.Equal(Study.Value, line.GetProperty("study_id").GetString());
         Assert.Equal("ThrottlingException", line.GetProperty("error_code").GetString());
     }
+
+    private static string ArmJson(string token) =>
+        $$"""{"study_id":"{{Study.Value}}","datastore_id":"{{DatastoreId}}","import_job_id":"{{JobId}}","attempt":0,"task_token":"{{token}}"}""";
+
+    private static string ImportEventJson(string jobName) =>
+        $$$"""{"import_job_event":{"datastore_id":"{{{DatastoreId}}}","job_id":"{{{JobId}}}","job_name":"{{{jobName}}}","job_status":"COMPLETED"}}""";
 
     private static string PollJson(int attempt) =>
         $$"""{"study_id":"{{Study.Value}}","datastore_id":"{{DatastoreId}}","import_job_id":"{{JobId}}","attempt":{{attempt}}}""";

@@ -169,6 +169,8 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
                 $"Allow sqs:GetQueueAttributes {{{queue}.Arn}}",
                 $"Allow sqs:GetQueueUrl {{{queue}.Arn}}",
                 $"Allow sqs:SendMessage {{{queue}.Arn}}",
+                // Resuming AwaitImportEnd; the ARN is built from the fixed name (a Ref would be a cycle).
+                "Allow states:SendTaskSuccess arn:{AWS::Partition}:states:{AWS::Region}:{AWS::AccountId}:stateMachine:stroke-detection-ai-processing",
                 "Allow xray:PutTelemetryRecords *",
                 "Allow xray:PutTraceSegments *"),
             statements);

@@ -32,6 +32,32 @@ public sealed class StackConfigTests : IDisposable
         Assert.Equal(LambdaArchitecture.Arm64, config.Architecture);
         Assert.Equal(Path.Combine(_root.FullName, "artifacts", "upload-handler"), config.UploadHandlerAsset);
         Assert.Equal(Path.Combine(_root.FullName, "artifacts", "import-monitor"), config.ImportMonitorAsset);
+        Assert.Equal(600, config.ImportEventWaitSeconds);
+    }
+
+    [Theory]
+    [InlineData(60.0, 60)]
+    [InlineData("900", 900)]
+    [InlineData(3600.0, 3600)]
+    public void FromContext_WhenImportEventWaitIsWithinAMinuteToAnHour_ShouldAcceptNumberOrText(object value, int expectedSeconds)
+    {
+        var config = Read(new() { ["importEventWaitSeconds"] = value });
+
+        Assert.Equal(expectedSeconds, config.ImportEventWaitSeconds);
+    }
+
+    [Theory]
+    [InlineData("59")]
+    [InlineData("3601")]
+    [InlineData("0")]
+    [InlineData("-600")]
+    [InlineData("ten minutes")]
+    [InlineData("600.5")]
+    public void FromContext_WhenImportEventWaitIsOutOfRangeOrNotWhole_ShouldRejectItNamingTheKey(string value)
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["importEventWaitSeconds"] = value }));
+
+        Assert.Contains("'importEventWaitSeconds'", Assert.Single(error.Errors), StringComparison.Ordinal);
     }
 
     [Fact]

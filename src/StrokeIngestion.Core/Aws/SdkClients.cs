@@ -42,6 +42,19 @@ public static class SdkClients
     public static IStudyStore CreateStudyStore(string tableName, string region, Uri? endpoint) =>
         CreateStudyStore(CreateDynamoDbClient(region, endpoint, credentials: null), tableName);
 
+    /// <summary>
+    /// Both ports of the study table over one client (one connection pool): the study store
+    /// and the import-event store the monitor needs beside it.
+    /// </summary>
+    /// <param name="tableName">The study table.</param>
+    /// <param name="region">The AWS region; also the signing region with an endpoint override.</param>
+    /// <param name="endpoint">A DynamoDB-compatible endpoint (local emulator) or null for AWS.</param>
+    public static StudyTablePorts CreateStudyTable(string tableName, string region, Uri? endpoint)
+    {
+        var store = new DynamoDbStudyStore(CreateDynamoDbClient(region, endpoint, credentials: null), tableName);
+        return new StudyTablePorts(store, store);
+    }
+
     internal static IObjectStore CreateObjectStore(IAmazonS3 client, string bucketName) =>
         new S3ObjectStore(client, bucketName);
 
@@ -88,3 +101,6 @@ public static class SdkClients
         }
     }
 }
+
+/// <summary>The ports one study table serves.</summary>
+public sealed record StudyTablePorts(IStudyStore Studies, IImportEventStore ImportEvents);

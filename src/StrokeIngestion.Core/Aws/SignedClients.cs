@@ -30,6 +30,14 @@ public static class SignedClients
     public static IWorkflowStarter CreateWorkflowStarter(HttpClient http, string region, string stateMachineArn, Uri? endpoint)
         => CreateWorkflowStarter(http, region, stateMachineArn, endpoint, AwsCredentialsSource.DefaultChain, TimeProvider.System, SignedHttpTransport.DefaultAttemptTimeout);
 
+    /// <summary>
+    /// Resumes workflows waiting on a task token, at <paramref name="endpoint"/> when given
+    /// (<c>AWS_ENDPOINT_URL_SFN</c>), else <c>https://states.{region}.amazonaws.com</c>.
+    /// The token names its state machine, so the client needs no ARN.
+    /// </summary>
+    public static IWorkflowCallback CreateWorkflowCallback(HttpClient http, string region, Uri? endpoint)
+        => CreateWorkflowCallback(http, region, endpoint, AwsCredentialsSource.DefaultChain, TimeProvider.System, SignedHttpTransport.DefaultAttemptTimeout);
+
     internal static HealthImagingClient CreateImportService(HttpClient http, string region, Uri? endpoint, AwsCredentialsSource credentials, TimeProvider time, TimeSpan attemptTimeout)
     {
         var signer = new AwsRequestSigner(HealthImagingClient.SigningName, region, credentials, time);
@@ -42,5 +50,12 @@ public static class SignedClients
         var signer = new AwsRequestSigner(StepFunctionsClient.SigningName, region, credentials, time);
         var transport = new SignedHttpTransport(http, signer, Dependency.StepFunctions, time, attemptTimeout);
         return new StepFunctionsClient(transport, endpoint ?? StepFunctionsClient.DefaultEndpoint(region), stateMachineArn);
+    }
+
+    internal static StepFunctionsCallbackClient CreateWorkflowCallback(HttpClient http, string region, Uri? endpoint, AwsCredentialsSource credentials, TimeProvider time, TimeSpan attemptTimeout)
+    {
+        var signer = new AwsRequestSigner(StepFunctionsClient.SigningName, region, credentials, time);
+        var transport = new SignedHttpTransport(http, signer, Dependency.StepFunctions, time, attemptTimeout);
+        return new StepFunctionsCallbackClient(transport, endpoint ?? StepFunctionsClient.DefaultEndpoint(region));
     }
 }

@@ -70,4 +70,16 @@ public sealed record Study
     public ImportFileCounts? ImportCounts { get; init; }
 
     public string? ReadyAt { get; init; }
+
+    /// <summary>
+    /// Task token of the workflow state waiting for the import-end event (a credential to resume
+    /// that execution: never logged).
+    /// </summary>
+    public string? WorkflowTaskToken { get; init; }
+
+    /// <summary>The <c>jobStatus</c> of HealthImaging's import-end event, once one has arrived. A wake-up call only: the monitor decides the status.</summary>
+    public string? ImportEventStatus { get; init; }
+
+    /// <summary>When the import-end event was recorded.</summary>
+    public string? ImportEventAt { get; init; }
 }

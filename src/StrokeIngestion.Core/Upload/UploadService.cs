@@ -165,7 +165,7 @@ public sealed class UploadService
             step = "import_start_failed";
             var request = new ImportJobRequest(
                 _settings.DatastoreId,
-                JobName: "stroke-" + study.StudyId.Value,
+                JobName: ImportJobName.For(study.StudyId),
                 ClientToken: study.StudyId.Value,
                 InputS3Uri: $"s3://{_settings.UploadBucketName}/{study.ImportPrefix}",
                 OutputS3Uri: $"s3://{_settings.UploadBucketName}/{_settings.ImportOutputPrefix}{study.StudyId.Value}/",

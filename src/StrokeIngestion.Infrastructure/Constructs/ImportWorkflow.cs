@@ -12,17 +12,28 @@ using Constructs;
 
 namespace StrokeIngestion.Infrastructure.Constructs;
 
+/// <param name="ImportEventWaitSeconds">How long AwaitImportEnd waits for the import-end event before polling.</param>
 internal sealed record ImportWorkflowProps(
     string ProjectName,
     IFunction MonitorFunction,
     ITable StudyTable,
-    EncryptedLogs Logs);
+    EncryptedLogs Logs,
+    string DatastoreId,
+    int ImportEventWaitSeconds);
 
 /// <summary>
 /// The state machine that follows one HealthImaging import to its end (the contract in the
-/// brief: state names, loop bound, error handling), plus the backstop that marks a study
-/// failed when an execution itself fails, times out or is aborted.
+/// brief: state names, loop bound, error handling), the rule that wakes it when HealthImaging
+/// reports the import's end, and the backstop that marks a study failed when an execution
+/// itself fails, times out or is aborted.
 /// </summary>
+/// <remarks>
+/// The workflow first waits for HealthImaging's <c>Import Job Completed</c>/<c>Failed</c>
+/// event (AwaitImportEnd, a task token the monitor answers), then checks the import once:
+/// five state transitions for an import that ends within the wait, where polling every 30 s
+/// costs three per poll. The events are best effort, so when none comes within the wait the
+/// workflow falls back to the 30 s poll loop.
+/// </remarks>
 internal sealed class ImportWorkflow : Construct
 {
     public const int PollIntervalSeconds = 30;
@@ -30,7 +41,15 @@ internal sealed class ImportWorkflow : Construct
     /// <summary>240 polls of 30 s: two hours, which ends every execution before the state machine timeout.</summary>
     public const int MaxAttempts = 240;
 
+    /// <summary>
+    /// The state machine's timeout with the default event wait: 600 + 240 × 30 = 7,800 s end
+    /// every execution first. A longer wait moves the timeout out by as much (see <see cref="TimeoutSecondsFor"/>).
+    /// </summary>
     public const int TimeoutSeconds = 9000;
+
+    // Slack between the loop's own end (event wait + every poll) and the state machine timeout,
+    // for retries and the Lambda invocations themselves.
+    private const int TimeoutMarginSeconds = 1200;
 
     public const string StudyReadyDetailType = "Study Ready For Analysis";
 
@@ -58,6 +77,23 @@ internal sealed class ImportWorkflow : Construct
         "Lambda.Unknown",
     ];
 
+    /// <summary>
+    /// AwaitImportEnd's retries: the check's list without States.Timeout, which here means
+    /// "no event within the wait" and is caught to fall back to polling.
+    /// </summary>
+    public static readonly IReadOnlyList<string> AwaitRetryErrors =
+    [
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+        "Lambda.Unknown",
+        "TransientDependencyException",
+    ];
+
+    /// <summary>HealthImaging's detail-types for an import job that has ended.</summary>
+    public static readonly string[] ImportEndedDetailTypes = ["Import Job Completed", "Import Job Failed"];
+
     public static readonly IReadOnlyList<string> DynamoRetryErrors =
     [
         "DynamoDB.ProvisionedThroughputExceededException",
@@ -74,6 +110,7 @@ internal sealed class ImportWorkflow : Construct
         : base(scope, id)
     {
         ArgumentNullException.ThrowIfNull(props);
+        ImportEventWaitSeconds = props.ImportEventWaitSeconds;
 
         var waitForImport = new Wait(this, "WaitForImport", new WaitProps
         {
@@ -101,6 +138,48 @@ internal sealed class ImportWorkflow : Construct
             // Many imports poll in step; jitter keeps their retries from arriving together.
             JitterStrategy = JitterType.FULL,
         });
+
+        var awaitImportEnd = new LambdaInvoke(this, "AwaitImportEnd", new LambdaInvokeProps
+        {
+            LambdaFunction = props.MonitorFunction,
+            // The monitor parks the token on the study; the import event (or the monitor itself,
+            // when the event came first) answers it with SendTaskSuccess.
+            IntegrationPattern = IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            Payload = TaskInput.FromObject(new Dictionary<string, object>
+            {
+                ["study_id"] = JsonPath.StringAt("$.study_id"),
+                ["datastore_id"] = JsonPath.StringAt("$.datastore_id"),
+                ["import_job_id"] = JsonPath.StringAt("$.import_job_id"),
+                ["attempt"] = JsonPath.NumberAt("$.attempt"),
+                ["task_token"] = JsonPath.TaskToken,
+            }),
+            TaskTimeout = Amazon.CDK.AWS.StepFunctions.Timeout.Duration(Duration.Seconds(props.ImportEventWaitSeconds)),
+            // The token's answer carries nothing: the loop state goes on to the check unchanged.
+            ResultPath = JsonPath.DISCARD,
+            RetryOnServiceExceptions = false,
+        });
+        awaitImportEnd.AddRetry(new RetryProps
+        {
+            Errors = [.. AwaitRetryErrors],
+            Interval = Duration.Seconds(2),
+            MaxAttempts = 6,
+            BackoffRate = 2,
+            MaxDelay = Duration.Seconds(60),
+            JitterStrategy = JitterType.FULL,
+        });
+        awaitImportEnd.AddCatch(checkImportStatus, new CatchProps
+        {
+            // No event within the wait (they are best effort): check once, then poll.
+            Errors = [Errors.TIMEOUT],
+            ResultPath = JsonPath.DISCARD,
+        });
+        awaitImportEnd.AddCatch(waitForImport, new CatchProps
+        {
+            // The wait could not even be armed: polling needs nothing the arm needed.
+            Errors = [Errors.ALL],
+            ResultPath = JsonPath.DISCARD,
+        });
+        awaitImportEnd.Next(checkImportStatus);
 
         var importFailed = new Fail(this, "ImportFailed", new FailProps
         {
@@ -176,11 +255,11 @@ internal sealed class ImportWorkflow : Construct
 
         StateMachine = new StateMachine(this, "StateMachine", new StateMachineProps
         {
-            StateMachineName = $"{props.ProjectName}-processing",
+            StateMachineName = StateMachineName(props.ProjectName),
             StateMachineType = StateMachineType.STANDARD,
-            Comment = "Polls a HealthImaging import until it ends and records the outcome on the study",
-            DefinitionBody = DefinitionBody.FromChainable(waitForImport),
-            Timeout = Duration.Seconds(TimeoutSeconds),
+            Comment = "Waits for a HealthImaging import to end (its event, else a 30 s poll) and records the outcome on the study",
+            DefinitionBody = DefinitionBody.FromChainable(awaitImportEnd),
+            Timeout = Duration.Seconds(TimeoutSecondsFor(props.ImportEventWaitSeconds)),
             TracingEnabled = true,
             Logs = new LogOptions
             {
@@ -204,7 +283,7 @@ internal sealed class ImportWorkflow : Construct
             NagFinding.AnyResource);
         machinePolicy.SuppressNag(
             "AwsSolutions-IAM5",
-            "CheckImportStatus may invoke the monitor function's versions and aliases (ARN:qualifier), as "
+            "CheckImportStatus and AwaitImportEnd may invoke the monitor function's versions and aliases (ARN:qualifier), as "
             + "CDK's Lambda task grants; it is still this one function and nothing else.",
             NagFinding.Resource(this, props.MonitorFunction.FunctionArn + ":*"));
         machinePolicy.SuppressNag(
@@ -266,15 +345,77 @@ internal sealed class ImportWorkflow : Construct
             MaxEventAge = Duration.Hours(24),
             DeadLetterQueue = BackstopDeadLetterQueue,
         }));
+
+        ImportEndedRule = new Rule(this, "ImportJobEndedRule", new RuleProps
+        {
+            RuleName = $"{props.ProjectName}-import-job-ended",
+            Description = "Wakes the processing workflow waiting for a HealthImaging import of this datastore to end",
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.medical-imaging"],
+                DetailType = ImportEndedDetailTypes,
+                Detail = new Dictionary<string, object>
+                {
+                    ["datastoreId"] = new[] { props.DatastoreId },
+                },
+            },
+        });
+        ImportEndedRule.AddTarget(new LambdaFunction(props.MonitorFunction, new LambdaFunctionProps
+        {
+            // Only what the monitor needs to find the study: the input paths and image set
+            // details stay in EventBridge.
+            Event = RuleTargetInput.FromObject(new Dictionary<string, object>
+            {
+                ["import_job_event"] = new Dictionary<string, object>
+                {
+                    ["datastore_id"] = EventField.FromPath("$.detail.datastoreId"),
+                    ["job_id"] = EventField.FromPath("$.detail.jobId"),
+                    ["job_name"] = EventField.FromPath("$.detail.jobName"),
+                    ["job_status"] = EventField.FromPath("$.detail.jobStatus"),
+                },
+            }),
+            RetryAttempts = 8,
+            MaxEventAge = Duration.Hours(24),
+            DeadLetterQueue = BackstopDeadLetterQueue,
+        }));
     }
 
+    /// <summary>Seconds AwaitImportEnd waits for the import-end event before falling back to polling.</summary>
+    public int ImportEventWaitSeconds { get; }
+
     public StateMachine StateMachine { get; }
+
+    /// <summary>HealthImaging's import-end events for this datastore, to the monitor.</summary>
+    public Rule ImportEndedRule { get; }
 
     public LogGroup Logs { get; }
 
     public Rule BackstopRule { get; }
 
     public Queue BackstopDeadLetterQueue { get; }
+
+    /// <summary>The state machine's fixed name.</summary>
+    public static string StateMachineName(string projectName) => $"{projectName}-processing";
+
+    /// <summary>
+    /// The state machine's ARN built from its fixed name, for grants to the monitor: a reference
+    /// to the state machine would make a cycle (function → its policy → state machine → function).
+    /// </summary>
+    public static string StateMachineArnFor(Stack stack, string projectName) => stack.FormatArn(new ArnComponents
+    {
+        Service = "states",
+        Resource = "stateMachine",
+        ResourceName = StateMachineName(projectName),
+        ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    /// <summary>
+    /// <see cref="TimeoutSeconds"/>, or more when the event wait plus every poll would not end
+    /// an execution with <see cref="TimeoutMarginSeconds"/> to spare: the attempt bound must end
+    /// the loop first, so that a slow import is marked <c>import_timed_out</c> by MarkTimedOut.
+    /// </summary>
+    public static int TimeoutSecondsFor(int importEventWaitSeconds) =>
+        Math.Max(TimeoutSeconds, importEventWaitSeconds + (MaxAttempts * PollIntervalSeconds) + TimeoutMarginSeconds);
 
     private DynamoUpdateItem MarkStudy(string stateName, ITable table, string status, string reason, Fail then)
     {

@@ -83,6 +83,12 @@ internal static class DemoRun
         var executionArn = Text(item, "execution_arn");
         var execution = await WaitForExecutionAsync(host, executionArn, deadline - clock.Elapsed, cancellationToken);
         await output.WriteLineAsync($"demo: execution {executionArn} {execution?.Status.ToString() ?? "unknown"}");
+        if (execution is not null)
+        {
+            await output.WriteLineAsync(
+                $"demo: {execution.StateTransitions} state transitions: {string.Join(" → ", execution.VisitedStates)}");
+        }
+
         await output.WriteLineAsync($"demo: image_set_id={Text(item, "image_set_id")} failure_reason={Text(item, "failure_reason")}");
         return Text(item, "status") == "READY_FOR_ANALYSIS" && execution?.Status == ExecutionStatus.Succeeded;
     }

@@ -84,6 +84,13 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
 
     public HealthImagingCounters Counters { get; } = new();
 
+    /// <summary>
+    /// Raised when a job ends (COMPLETED or FAILED), once its status and output are visible to
+    /// Get/List: what HealthImaging publishes to EventBridge. Listeners run on the processing
+    /// path and must not block (hand the event off).
+    /// </summary>
+    public event EventHandler<ImportJobEndedEventArgs>? ImportJobEnded;
+
     /// <summary>Fault knobs; replace the record to change them while clients are running.</summary>
     public HealthImagingFaults Faults
     {
@@ -207,6 +214,15 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
                 {
                     next.Outcome = outcome;
                 }
+
+                ImportJobEnded?.Invoke(this, new ImportJobEndedEventArgs(new ImportJobEvent(
+                    next.Parameters.DatastoreId,
+                    next.JobId,
+                    next.JobName,
+                    outcome.Status,
+                    next.Parameters.InputS3Uri,
+                    next.ResolvedOutputS3Uri,
+                    DatastoreArn)));
             }
         }
         finally
@@ -399,7 +415,7 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
             _jobsById[job.JobId] = job;
             _jobsByClientToken[clientToken] = job;
             Counters.RecordJobCreated(clientToken, inputS3Uri);
-            _timers.Add(_time.CreateTimer(_ => OnJobEnded(), null, job.EndsAt - now, Timeout.InfiniteTimeSpan));
+            ArmEndTimer(job, job.EndsAt - now);
             return ApiResult.Ok(StartResponse(job));
         }
     }
@@ -520,11 +536,32 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
         }
     }
 
-    private void OnJobEnded()
+    /// <summary>Called under the lock.</summary>
+    private void ArmEndTimer(ImportJob job, TimeSpan dueIn) =>
+        _timers.Add(_time.CreateTimer(_ => OnJobEnded(job), null, dueIn, Timeout.InfiniteTimeSpan));
+
+    private void OnJobEnded(ImportJob job)
     {
         if (_lifetime.IsCancellationRequested)
         {
             return;
+        }
+
+        // Timers count whole milliseconds, so one may fire a fraction early; processing then
+        // finds nothing ended, and the job (and its end event) would wait for the next Get.
+        lock (_gate)
+        {
+            if (_lifetime.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var early = job.EndsAt - _time.GetUtcNow();
+            if (early > TimeSpan.Zero)
+            {
+                ArmEndTimer(job, early + TimeSpan.FromMilliseconds(1));
+                return;
+            }
         }
 
         var task = ProcessInBackgroundAsync();

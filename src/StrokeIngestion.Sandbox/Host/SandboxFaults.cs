@@ -28,6 +28,9 @@ internal sealed record SandboxFaults
     /// <summary>Invocations of the import monitor by the state machine (not by the backstop rule).</summary>
     public LambdaFaults Monitor { get; init; } = LambdaFaults.None;
 
+    /// <summary>HealthImaging's import-ended events on their way to the monitor: dropped, duplicated, late.</summary>
+    public ImportEventFaults ImportEvents { get; init; } = ImportEventFaults.None;
+
     /// <summary>Seeds every fault draw (each dependency gets its own sequence derived from it).</summary>
     public int Seed { get; init; } = 1;
 
@@ -43,6 +46,9 @@ internal sealed record SandboxFaults
     /// every call by a fixed fifth of it). The HTTP API in front of the upload handler throttles a
     /// quarter of that share, loses the answer of another quarter after the handler ran, and
     /// stalls a tenth until the client gives up: the cases clients retry with their Idempotency-Key.
+    /// HealthImaging's import-ended events are lost with probability <paramref name="rate"/> (the
+    /// workflow then ends through its timeout and the poll), delivered twice with half of it and
+    /// late by up to <paramref name="maxLatency"/> × 10 with <paramref name="rate"/>.
     /// </summary>
     public static SandboxFaults Uniform(double rate, TimeSpan maxLatency, int seed)
     {
@@ -96,6 +102,14 @@ internal sealed record SandboxFaults
                 MinLatency = minLatency,
                 MaxLatency = maxLatency,
             },
+            ImportEvents = new ImportEventFaults
+            {
+                DropRate = rate,
+                DuplicateRate = rate / 2,
+                LateRate = rate,
+                MinLateness = maxLatency,
+                MaxLateness = maxLatency * 10,
+            },
             Seed = seed,
         };
     }
@@ -108,5 +122,6 @@ internal sealed record SandboxFaults
         StepFunctions.Validate();
         Api.Validate();
         Monitor.Validate();
+        ImportEvents.Validate();
     }
 }

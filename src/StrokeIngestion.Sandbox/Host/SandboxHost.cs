@@ -79,6 +79,12 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// <summary>The backstop rule, locally: how many failed executions it handed to the monitor.</summary>
     public required WorkflowEndForwarder Backstop { get; init; }
 
+    /// <summary>
+    /// The import-ended rule, locally: HealthImaging's events to the monitor (set its
+    /// <see cref="ImportJobEndedRule.Faults"/> to drop, duplicate or delay them).
+    /// </summary>
+    public required ImportJobEndedRule ImportEvents { get; init; }
+
     /// <summary>JSON lines both functions logged (what CloudWatch Logs would hold).</summary>
     public string LambdaLogPath => LambdaLogPathFor(Options);
 
@@ -265,6 +271,20 @@ internal sealed class SandboxHost : IAsyncDisposable
         var backstop = new WorkflowEndForwarder(monitor, stateMachineArn, progress);
         owned.Add(backstop);
         stepFunctions.ExecutionClosed += (_, closed) => backstop.Forward(closed.Execution);
+        var importEndedRule = EventRuleDefinition.Find(template, ImportJobEvent.Source, monitorFunction.Arn).SingleOrDefault();
+        progress.WriteLine(importEndedRule is null
+            ? "sandbox: the stack has no rule sending HealthImaging's events to the monitor; they are only logged"
+            : $"sandbox: rule {importEndedRule.Name} sends HealthImaging's import-ended events to the monitor");
+        var importEvents = ImportJobEndedRule.FromTemplate(
+            importEndedRule,
+            monitor.Handle,
+            stepFunctions.Events,
+            faults?.ImportEvents ?? ImportEventFaults.None,
+            (faults?.Seed ?? 0) + 6,
+            progress,
+            TimeSpan.FromMilliseconds(100));
+        owned.Add(importEvents);
+        healthImaging.ImportJobEnded += (_, ended) => importEvents.Publish(ended.Event);
 
         var upload = new UploadHandler.Function(
             UploadHandler.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(uploadFunction, endpoints)), log),
@@ -294,6 +314,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             S3Proxy = s3Proxy,
             DynamoDbProxy = dynamoDbProxy,
             Backstop = backstop,
+            ImportEvents = importEvents,
         };
     }
 

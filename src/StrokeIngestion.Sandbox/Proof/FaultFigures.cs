@@ -13,7 +13,7 @@ internal sealed record DependencyFaults(string Dependency, long Requests, long I
 
     public double DelayRate => Requests == 0 ? 0 : (double)Delayed / Requests;
 
-    /// <summary>The five dependencies, from the sandbox's counters; proxies absent count zero.</summary>
+    /// <summary>The dependencies (and HealthImaging's event delivery), from the sandbox's counters; proxies absent count zero.</summary>
     public static IReadOnlyList<DependencyFaults> From(SandboxHost host)
     {
         ArgumentNullException.ThrowIfNull(host);
@@ -24,6 +24,7 @@ internal sealed record DependencyFaults(string Dependency, long Requests, long I
         var stepFunctions = host.StepFunctions.FaultCounts;
         var monitor = host.Monitor.Counts;
         var api = host.Api.FaultCounts;
+        var events = host.ImportEvents.Counts;
         return
         [
             new("S3", s3?.Requests ?? 0, s3?.InjectedErrors ?? 0, s3?.Delayed ?? 0),
@@ -36,6 +37,9 @@ internal sealed record DependencyFaults(string Dependency, long Requests, long I
             new("StepFunctions", stepFunctions.Requests, stepFunctions.InjectedErrors, stepFunctions.Delayed),
             new("ImportMonitor (Lambda)", monitor.Invocations, monitor.InjectedErrors, monitor.Delayed),
             new("HTTP API (client side)", api.Requests, api.InjectedErrors, 0),
+
+            // A dropped event is the injected "error"; duplicates are counted apart in the report.
+            new("HealthImaging events", events.Matched, events.Dropped, events.Late),
         ];
     }
 }

@@ -108,6 +108,7 @@ internal static class FaultRun
 
         var settled = await ProofDriver.WaitUntilSettledAsync(host, results, clock, options.Deadline, progress, cancellationToken);
         await host.Backstop.DrainAsync();
+        await host.ImportEvents.DrainAsync();
         var findings = await PipelineAudit.AuditAsync(host, results, cancellationToken);
         return new FaultRunReport
         {
@@ -121,6 +122,8 @@ internal static class FaultRun
             Catches = host.StepFunctions.ErrorHandling.Catches,
             BackstopInvocations = host.Backstop.Forwarded,
             BackstopDeadLettered = host.Backstop.DeadLettered,
+            ImportEvents = host.ImportEvents.Counts,
+            TaskTokens = host.StepFunctions.TaskTokens.Counters,
             Settled = settled,
             UploadTime = uploadTime,
             Elapsed = clock.Elapsed,
@@ -153,6 +156,12 @@ internal sealed record FaultRunReport
 
     /// <summary>Backstop events the monitor never accepted, after the rule's retries.</summary>
     public required int BackstopDeadLettered { get; init; }
+
+    /// <summary>HealthImaging's import-ended events: published, dropped, duplicated, late, delivered.</summary>
+    public required ImportEventCounts ImportEvents { get; init; }
+
+    /// <summary>What became of the AwaitImportEnd task tokens: resumed by the event, timed out into the poll, …</summary>
+    public required TaskTokenCounters TaskTokens { get; init; }
 
     /// <summary>Every accepted study terminal and no execution running before the deadline.</summary>
     public required bool Settled { get; init; }
@@ -190,7 +199,7 @@ internal sealed record FaultRunReport
         output.WriteLine("=== Fault run report ===");
         output.WriteLine(Options.Faults is null
             ? string.Create(ci, $"faults: nominal rate {Options.FaultRate:0.00} (throttle/5xx) + slow responses up to {Options.MaxLatency.TotalMilliseconds:0} ms on every dependency; seed {Faults.Seed}; {Options.FailedImports} import jobs failed on purpose")
-            : string.Create(ci, $"faults: monitor {Faults.Monitor}; seed {Faults.Seed}; {Options.FailedImports} import jobs failed on purpose"));
+            : string.Create(ci, $"faults: monitor {Faults.Monitor}; import events {Faults.ImportEvents}; seed {Faults.Seed}; {Options.FailedImports} import jobs failed on purpose"));
         output.WriteLine(string.Create(ci, $"uploads:        {Uploads} (clients: {Options.Concurrency} in parallel, up to {Options.Client.MaxAttempts} attempts, same Idempotency-Key)"));
         output.WriteLine(string.Create(ci, $"accepted:       {Accepted} ({Results.Count(r => r.Accepted && r.Attempts > 1)} of them on a retry)"));
         output.WriteLine(string.Create(ci, $"rejected:       {Uploads - Accepted}{Describe(RejectedByCode)}"));
@@ -208,6 +217,8 @@ internal sealed record FaultRunReport
         output.WriteLine(string.Create(ci, $"state machine retries:{Describe(Retries)}"));
         output.WriteLine(string.Create(ci, $"state machine catches:{Describe(Catches)}"));
         output.WriteLine(string.Create(ci, $"backstop (failed executions handed to the monitor): {BackstopInvocations}, dead-lettered {BackstopDeadLettered}"));
+        output.WriteLine(string.Create(ci, $"import events: {ImportEvents.Matched} matched, {ImportEvents.Dropped} dropped, {ImportEvents.Duplicated} duplicated, {ImportEvents.Late} late, {ImportEvents.Delivered} delivered, {ImportEvents.DeadLettered} dead-lettered"));
+        output.WriteLine(string.Create(ci, $"task tokens:   {TaskTokens.Issued} issued, {TaskTokens.Succeeded} resumed, {TaskTokens.TimedOut} timed out (fell back to polling), {TaskTokens.Failed} failed, {TaskTokens.Abandoned} abandoned, {TaskTokens.RejectedCalls} stale answers refused"));
         output.WriteLine(string.Create(ci, $"READY without a Study Ready event: {f.ReadyWithoutEvent.Count}; failed although the import completed: {f.FailedButImported.Count}"));
         output.WriteLine("injected faults (counted where injected):");
         foreach (var d in Dependencies)

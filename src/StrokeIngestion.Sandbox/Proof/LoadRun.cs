@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using StrokeIngestion.Core.Domain;
 using StrokeIngestion.Sandbox.Host;
+using StrokeIngestion.Sandbox.StepFunctions;
 
 namespace StrokeIngestion.Sandbox.Proof;
 
@@ -77,12 +78,18 @@ internal static class LoadRun
             .Where(p => p.Study is { Status: StudyStatus.ReadyForAnalysis, ReadyAt: not null })
             .Select(p => DateTimeOffset.Parse(p.Study?.ReadyAt ?? string.Empty, CultureInfo.InvariantCulture) - p.Result.Started)
             .ToList();
+        var studyIds = results.Where(r => r.StudyId is not null).Select(r => "stroke-analysis-" + r.StudyId).ToHashSet(StringComparer.Ordinal);
+        var transitions = host.StepFunctions.Executions()
+            .Where(e => e.Status == ExecutionStatus.Succeeded && studyIds.Contains(e.Name))
+            .Select(e => e.StateTransitions)
+            .ToList();
         return new LoadRunReport
         {
             Options = options,
             Results = results,
             Findings = findings,
             TimeToReady = timeToReady,
+            TransitionsPerStudy = transitions,
             Settled = settled,
             Elapsed = clock.Elapsed,
         };
@@ -100,6 +107,9 @@ internal sealed record LoadRunReport
 
     /// <summary>From the first POST to the study's ready_at, for studies that became READY_FOR_ANALYSIS.</summary>
     public required IReadOnlyList<TimeSpan> TimeToReady { get; init; }
+
+    /// <summary>Billed state transitions of each study's execution that ended SUCCEEDED.</summary>
+    public required IReadOnlyList<int> TransitionsPerStudy { get; init; }
 
     public required bool Settled { get; init; }
 
@@ -137,6 +147,12 @@ internal sealed record LoadRunReport
         output.WriteLine(string.Create(ci, $"client retries: {Results.Sum(r => r.Attempts - 1)} ({Results.Sum(r => r.Timeouts)} attempt timeouts); answers{ReportText.Describe(ReportText.AttemptStatuses(Results))}"));
         output.WriteLine(string.Create(ci, $"POST latency (to the final answer): p50 {PostP50.TotalMilliseconds:0} ms, p99 {PostP99.TotalMilliseconds:0} ms"));
         output.WriteLine(string.Create(ci, $"time to READY_FOR_ANALYSIS ({TimeToReady.Count} studies): p50 {ReadyP50.TotalMilliseconds:0} ms, p99 {ReadyP99.TotalMilliseconds:0} ms"));
+        if (TransitionsPerStudy.Count > 0)
+        {
+            var mean = TransitionsPerStudy.Average();
+            output.WriteLine(string.Create(ci, $"state transitions per READY study ({TransitionsPerStudy.Count}): min {TransitionsPerStudy.Min()}, mean {mean:0.0}, max {TransitionsPerStudy.Max()} → ${mean * 0.025:0.000} per 1,000 studies at $0.025 per 1,000 transitions"));
+        }
+
         foreach (var problem in Findings.Lost.Concat(Findings.Inconsistent).Take(20))
         {
             output.WriteLine("  ! " + problem);

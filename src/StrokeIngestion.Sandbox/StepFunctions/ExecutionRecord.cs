@@ -7,6 +7,7 @@ namespace StrokeIngestion.Sandbox.StepFunctions;
 internal sealed class ExecutionRecord : IDisposable
 {
     private readonly Lock _gate = new();
+    private readonly List<string> _visited = [];
     private readonly TaskCompletionSource<ExecutionSnapshot> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private ExecutionStatus _status = ExecutionStatus.Running;
     private DateTimeOffset? _stopDate;
@@ -16,6 +17,8 @@ internal sealed class ExecutionRecord : IDisposable
     private string? _currentState;
     private DateTimeOffset? _resumesAt;
     private int _historyEvents;
+    private int _transitions;
+    private bool _awaitingTaskToken;
 
     public ExecutionRecord(string executionArn, string stateMachineArn, string name, string input, DateTimeOffset startDate, long sequence)
     {
@@ -56,11 +59,32 @@ internal sealed class ExecutionRecord : IDisposable
         }
     }
 
+    /// <summary>Records entering a state: one billed state transition.</summary>
     public void EnterState(string stateName)
     {
         lock (_gate)
         {
             _currentState = stateName;
+            _visited.Add(stateName);
+            _transitions++;
+        }
+    }
+
+    /// <summary>A Retry re-runs the state, which AWS bills as one more state transition.</summary>
+    public void CountRetry()
+    {
+        lock (_gate)
+        {
+            _transitions++;
+        }
+    }
+
+    /// <summary>Whether a <c>.waitForTaskToken</c> task has invoked its function and now waits for its token.</summary>
+    public void SetAwaitingTaskToken(bool awaiting)
+    {
+        lock (_gate)
+        {
+            _awaitingTaskToken = awaiting;
         }
     }
 
@@ -101,6 +125,7 @@ internal sealed class ExecutionRecord : IDisposable
             _cause = cause;
             _currentState = null;
             _resumesAt = null;
+            _awaitingTaskToken = false;
             _historyEvents++;
             snapshot = SnapshotLocked();
         }
@@ -120,5 +145,10 @@ internal sealed class ExecutionRecord : IDisposable
     public void Dispose() => Stop.Dispose();
 
     private ExecutionSnapshot SnapshotLocked() => new(
-        ExecutionArn, StateMachineArn, Name, _status, StartDate, _stopDate, Input, _output, _error, _cause, _currentState, _resumesAt, _historyEvents);
+        ExecutionArn, StateMachineArn, Name, _status, StartDate, _stopDate, Input, _output, _error, _cause, _currentState, _resumesAt, _historyEvents)
+    {
+        StateTransitions = _transitions,
+        VisitedStates = [.. _visited],
+        AwaitingTaskToken = _awaitingTaskToken,
+    };
 }

@@ -30,6 +30,18 @@ internal sealed record ExecutionSnapshot(
 {
     public bool IsRunning => Status == ExecutionStatus.Running;
 
+    /// <summary>
+    /// State transitions as AWS bills them for STANDARD workflows: one per state entered, one
+    /// more per Retry (the cost of a study is this × $0.025 / 1,000).
+    /// </summary>
+    public int StateTransitions { get; init; }
+
+    /// <summary>Every state entered, in order (a state entered twice appears twice).</summary>
+    public IReadOnlyList<string> VisitedStates { get; init; } = [];
+
+    /// <summary>True while a <c>.waitForTaskToken</c> task has invoked its function and waits for SendTaskSuccess/Failure.</summary>
+    public bool AwaitingTaskToken { get; init; }
+
     public static string ToWire(ExecutionStatus status) => status switch
     {
         ExecutionStatus.Running => "RUNNING",

@@ -24,7 +24,8 @@ namespace StrokeIngestion.Sandbox.StepFunctions;
 /// <summary>
 /// A local Step Functions (STANDARD workflows) that executes the state machine definitions the
 /// CDK stack synthesizes. It answers the awsJson1_0 API (StartExecution with the real name and
-/// idempotency rules, DescribeExecution, ListExecutions, StopExecution) either mapped onto a
+/// idempotency rules, DescribeExecution, ListExecutions, StopExecution, SendTaskSuccess,
+/// SendTaskFailure) either mapped onto a
 /// host's routes or standalone on 127.0.0.1, and runs each execution in the background with
 /// in-process Lambda handlers, a DynamoDB endpoint and an in-memory EventBridge log.
 /// </summary>
@@ -109,6 +110,15 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
 
     /// <summary>Retries and catches the interpreter performed, by state and error name.</summary>
     public ErrorHandlingCounters ErrorHandling { get; } = new();
+
+    /// <summary>Tokens of <c>.waitForTaskToken</c> tasks: the open ones and what became of the others.</summary>
+    public TaskTokenRegistry TaskTokens { get; } = new();
+
+    /// <summary>SendTaskSuccess: resumes the task waiting on <paramref name="taskToken"/> with <paramref name="output"/> (JSON text).</summary>
+    public SfnResult<TaskTokenAccepted> SendTaskSuccess(string? taskToken, string? output) => TaskTokens.Succeed(taskToken, output);
+
+    /// <summary>SendTaskFailure: fails the task waiting on <paramref name="taskToken"/> (its Retry and Catch apply).</summary>
+    public SfnResult<TaskTokenAccepted> SendTaskFailure(string? taskToken, string? error, string? cause) => TaskTokens.Fail(taskToken, error, cause);
 
     public string StateMachineArn(string name) =>
         $"arn:{Options.Partition}:states:{Options.Region}:{Options.AccountId}:stateMachine:{name}";
@@ -510,7 +520,7 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
 
     private async Task RunAsync(ExecutionRecord record, RegisteredStateMachine machine)
     {
-        var interpreter = new AslInterpreter(machine.Definition, machine.Identity, Integration, Options, _logger, ErrorHandling);
+        var interpreter = new AslInterpreter(machine.Definition, machine.Identity, Integration, Options, _logger, ErrorHandling, TaskTokens);
         ExecutionOutcome outcome;
         try
         {

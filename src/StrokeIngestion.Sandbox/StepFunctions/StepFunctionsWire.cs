@@ -57,6 +57,8 @@ internal static class StepFunctionsWire
             "DescribeExecution" => DescribeExecution(emulator, body),
             "ListExecutions" => ListExecutions(emulator, body),
             "StopExecution" => StopExecution(emulator, body),
+            "SendTaskSuccess" => SendTaskSuccess(emulator, body),
+            "SendTaskFailure" => SendTaskFailure(emulator, body),
             var op => (null, new SfnError("UnknownOperationException", $"The sandbox emulator does not implement '{op}'.")),
         };
 
@@ -185,6 +187,31 @@ internal static class StepFunctionsWire
         return result.Value is { } stopped
             ? (new JsonObject { ["stopDate"] = Epoch(stopped.StopDate) }, null)
             : (null, result.Error);
+    }
+
+    private static (JsonObject? Response, SfnError? Error) SendTaskSuccess(StepFunctionsEmulator emulator, JsonObject body)
+    {
+        if (!TryString(body, "taskToken", out var token, out var error)
+            || !TryString(body, "output", out var output, out error))
+        {
+            return (null, error);
+        }
+
+        var result = emulator.SendTaskSuccess(token, output);
+        return result.Value is not null ? ([], null) : (null, result.Error);
+    }
+
+    private static (JsonObject? Response, SfnError? Error) SendTaskFailure(StepFunctionsEmulator emulator, JsonObject body)
+    {
+        if (!TryString(body, "taskToken", out var token, out var error)
+            || !TryString(body, "error", out var taskError, out error)
+            || !TryString(body, "cause", out var cause, out error))
+        {
+            return (null, error);
+        }
+
+        var result = emulator.SendTaskFailure(token, taskError, cause);
+        return result.Value is not null ? ([], null) : (null, result.Error);
     }
 
     private static JsonObject ListItem(ExecutionSnapshot execution)

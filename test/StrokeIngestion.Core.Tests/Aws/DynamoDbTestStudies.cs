@@ -48,5 +48,12 @@ internal static class DynamoDbTestStudies
             ImageSetIds = ["a1b2c3d4e5f60718293a4b5c6d7e8f90", "0f9e8d7c6b5a49382716f5e4d3c2b1a0"],
             ImportCounts = new ImportFileCounts(Scanned: 412, Imported: 410, CustomerErrors: 2, ServerErrors: 0, GeneratedImageSets: 2),
             ReadyAt = "2026-11-25T12:06:00.000Z",
+            WorkflowTaskToken = "AQCEAAAAKgAAAAMAAAAAAAAAAd0Zt7M1bP+stored-task-token==",
+            ImportEventStatus = ImportJobStatus.Completed,
+            ImportEventAt = "2026-11-25T12:05:30.000Z",
         };
+
+    /// <summary>A study whose import is running and whose workflow has not armed its event wait: no token, no event yet.</summary>
+    public static Study Importing(StudyId id) =>
+        Full(id) with { WorkflowTaskToken = null, ImportEventStatus = null, ImportEventAt = null };
 }

@@ -7,9 +7,10 @@ namespace StrokeIngestion.Core.Tests.Fakes;
 /// <summary>
 /// A study table with the real conditional semantics (put-if-absent, update-if-status-in),
 /// plus failure injection per operation and a record of applied and refused updates, for
-/// tests where behaviour across calls matters.
+/// tests where behaviour across calls matters. Also the import-event store, with the
+/// contract's conditions (arm unless the event came; record the event unless the job differs).
 /// </summary>
-internal sealed class InMemoryStudyStore : IStudyStore
+internal sealed class InMemoryStudyStore : IStudyStore, IImportEventStore
 {
     private readonly ConcurrentDictionary<StudyId, Study> _items = new();
     private readonly Lock _gate = new();
@@ -19,6 +20,9 @@ internal sealed class InMemoryStudyStore : IStudyStore
     public Queue<Exception> GetFailures { get; } = new();
 
     public Queue<Exception> UpdateFailures { get; } = new();
+
+    /// <summary>Failures of the import-event store's two writes (arm and record).</summary>
+    public Queue<Exception> ImportEventFailures { get; } = new();
 
     public int CreateCalls { get; private set; }
 
@@ -95,6 +99,36 @@ internal sealed class InMemoryStudyStore : IStudyStore
             };
             AppliedUpdates.Add(update);
             return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> TryArmImportEventWaitAsync(StudyId id, string taskToken, string at, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            ThrowNext(ImportEventFailures);
+            if (!_items.TryGetValue(id, out var current) || current.ImportEventStatus is not null)
+            {
+                return Task.FromResult(false);
+            }
+
+            _items[id] = current with { WorkflowTaskToken = taskToken, UpdatedAt = at };
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<ImportEventRecording> TryRecordImportEventAsync(StudyId id, string importJobId, string jobStatus, string at, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            ThrowNext(ImportEventFailures);
+            if (!_items.TryGetValue(id, out var current) || (current.ImportJobId is not null && current.ImportJobId != importJobId))
+            {
+                return Task.FromResult(ImportEventRecording.Refused);
+            }
+
+            _items[id] = current with { ImportEventStatus = jobStatus, ImportEventAt = at };
+            return Task.FromResult(new ImportEventRecording(true, current.WorkflowTaskToken));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using StrokeIngestion.Sandbox.HealthImaging;
 
 namespace StrokeIngestion.EndToEnd.Tests.HealthImaging;
@@ -122,6 +123,58 @@ public sealed class HealthImagingEmulatorJobTests : IAsyncLifetime
         var job = await PropertiesAsync(jobId);
 
         Assert.Matches("^[A-Za-z0-9._/#-]{1,64}$", job.GetProperty("jobName").GetString());
+    }
+
+    [Fact]
+    public async Task Import_WhenJobsEnd_ShouldPublishOneCompletedOrFailedEventPerJobAfterItsStatusIsVisible()
+    {
+        // Arrange
+        var published = new List<(ImportJobEvent Event, string VisibleStatus)>();
+        Harness.Emulator.ImportJobEnded += (_, ended) =>
+            published.Add((ended.Event, Harness.Emulator.Jobs().Single(j => j.JobId == ended.Event.JobId).Status));
+        Harness.PutInput(Input, "1.dcm", SyntheticDicom.Instance("P1", "1.2.3", "1.2.3.4", "1.2.3.4.1"));
+        var completedId = await Harness.StartJobAsync("token-ok", Input);
+        var failedId = await Harness.StartJobAsync("token-empty", "imports/STUDY-ffffffffffff/");
+
+        // Act
+        await Harness.RunToEndAsync(completedId);
+        await Harness.RunToEndAsync(failedId);
+
+        // Assert
+        Assert.Equal(2, published.Count);
+        var completed = published.Single(p => p.Event.JobId == completedId);
+        Assert.Equal("Import Job Completed", completed.Event.DetailType);
+        Assert.Equal("COMPLETED", completed.VisibleStatus);
+        Assert.Equal("stroke-STUDY-0123456789ab", completed.Event.JobName);
+        Assert.Equal(HealthImagingHarness.DatastoreId, completed.Event.Detail()["datastoreId"]?.GetValue<string>());
+        Assert.Equal(
+            $"{HealthImagingHarness.OutputS3Uri}{HealthImagingHarness.DatastoreId}-DicomImport-{completedId}/",
+            completed.Event.Detail()["outputS3Uri"]?.GetValue<string>());
+        var failed = published.Single(p => p.Event.JobId == failedId);
+        Assert.Equal("Import Job Failed", failed.Event.DetailType);
+        Assert.Equal("FAILED", failed.Event.Detail()["jobStatus"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Import_WhenTheEndTimerFiresAFractionEarly_ShouldStillEndTheJobWithoutWaitingForARequest()
+    {
+        // Arrange: system timers count whole milliseconds and may fire just before the end time.
+        var clock = new FakeTimeProvider(HealthImagingHarness.Start);
+        await using var harness = await HealthImagingHarness.StartAsync(realTime: new EarlyTimers(clock));
+        var ended = new TaskCompletionSource<ImportJobEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Emulator.ImportJobEnded += (_, e) => ended.TrySetResult(e.Event);
+        harness.PutInput(Input, "1.dcm", SyntheticDicom.Instance("P1", "1.2.3", "1.2.3.4", "1.2.3.4.1"));
+        var jobId = await harness.StartJobAsync("token", Input);
+
+        // Act: the timer fires 1 ms early, then time reaches the end (and the re-armed timer).
+        clock.Advance(TimeSpan.FromSeconds(2) - TimeSpan.FromMilliseconds(1));
+        await Task.Delay(50);
+        clock.Advance(TimeSpan.FromMilliseconds(5));
+        var published = await ended.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Assert
+        Assert.Equal(jobId, published.JobId);
+        Assert.Equal("COMPLETED", published.JobStatus);
     }
 
     [Fact]
@@ -399,4 +452,13 @@ public sealed class HealthImagingEmulatorJobTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await HealthImagingHarness.JsonAsync(response)).GetProperty("jobProperties");
     }
+}
+
+/// <summary>Time from a fake clock whose timers fire a millisecond before they are due.</summary>
+internal sealed class EarlyTimers(FakeTimeProvider clock) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => clock.GetUtcNow();
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        clock.CreateTimer(callback, state, dueTime > TimeSpan.FromMilliseconds(1) ? dueTime - TimeSpan.FromMilliseconds(1) : dueTime, period);
 }

@@ -37,8 +37,11 @@ public sealed class RemoteCallsPerUploadTests(ITestOutputHelper output)
     [SkippableFact]
     public async Task Upload_WhenNewSingleFile_ShouldMakeExactlyTheCallsTheDesignNeeds()
     {
-        // Arrange: proxies in place, no faults; a 30 s first wait keeps the monitor out of the count.
-        var options = await ProofSandbox.PrepareAsync() with { Faults = SandboxFaults.None, TimeScale = 1 };
+        // Arrange: proxies in place, no faults. The workflow's first state invokes the monitor at
+        // once (to arm the import-event wait): holding its invocations back for a minute keeps the
+        // monitor's calls out of the upload's count.
+        var holdMonitor = new LambdaFaults { LatencyRate = 1, MinLatency = TimeSpan.FromMinutes(1), MaxLatency = TimeSpan.FromMinutes(1) };
+        var options = await ProofSandbox.PrepareAsync() with { Faults = SandboxFaults.None with { Monitor = holdMonitor }, TimeScale = 1 };
         await using var host = await SandboxHost.StartAsync(options, TextWriter.Null, CancellationToken.None);
         var s3Proxy = host.S3Proxy ?? throw new InvalidOperationException("the sandbox started without its S3 proxy");
         var dynamoDbProxy = host.DynamoDbProxy ?? throw new InvalidOperationException("the sandbox started without its DynamoDB proxy");

@@ -51,6 +51,8 @@ public sealed class SandboxIngestionTests
         var published = Assert.Single(host.StepFunctions.Events.Snapshot(), e => e.DetailType == StudyReadyDetailType && Detail(e)?["study_id"]?.GetValue<string>() == studyId);
         Assert.Equal(imageSet.ImageSetId, Detail(published)?["image_set_id"]?.GetValue<string>());
         Assert.Equal(host.Options.DatastoreId, Detail(published)?["datastore_id"]?.GetValue<string>());
+        Assert.Equal(["AwaitImportEnd", "CheckImportStatus", "IsImportDone", "PublishStudyReady", "StudyReady"], execution.VisitedStates);
+        Assert.Equal(5, execution.StateTransitions);
     }
 
     [SkippableFact]
@@ -142,6 +144,13 @@ public sealed class SandboxIngestionTests
         Assert.Equal(ExecutionStatus.Failed, execution.Status);
         Assert.Equal("ImportFailed", execution.Error);
         Assert.DoesNotContain(host.StepFunctions.Events.Snapshot(), e => e.DetailType == StudyReadyDetailType && Detail(e)?["study_id"]?.GetValue<string>() == studyId);
+
+        // Woken by HealthImaging's Import Job Failed event, not found by a poll.
+        Assert.Equal("FAILED", SandboxFixture.Text(record, "import_event_status"));
+        Assert.Equal(["AwaitImportEnd", "CheckImportStatus", "IsImportDone", "ImportFailed"], execution.VisitedStates);
+        Assert.Contains(
+            host.StepFunctions.Events.Snapshot(),
+            e => e.Source == "aws.medical-imaging" && e.DetailType == "Import Job Failed" && Detail(e)?["jobName"]?.GetValue<string>() == $"stroke-{studyId}");
     }
 
     /// <remarks>

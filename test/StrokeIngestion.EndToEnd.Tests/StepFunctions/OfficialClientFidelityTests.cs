@@ -69,6 +69,70 @@ public sealed class OfficialClientFidelityTests
         Assert.Equal(new StepFunctionsCounters(6, 2, 1, 1, 2), emulator.Counters);
     }
 
+    [SkippableFact]
+    public async Task ClientSfn_WhenAnsweringWaitingTasks_ShouldGetEmptyResultsAndTheModeledErrorClasses()
+    {
+        // Arrange
+        NodeScript.RequirePackage("@aws-sdk/client-sfn");
+        await using var emulator = new StepFunctionsEmulator();
+        var tokens = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        emulator.RegisterFunction("fn", async (input, cancellationToken) =>
+        {
+            var payload = await JsonNode.ParseAsync(input, cancellationToken: cancellationToken);
+            tokens.Enqueue(payload?["task_token"]?.GetValue<string>() ?? string.Empty);
+            return new MemoryStream("null"u8.ToArray());
+        });
+        var arn = emulator.RegisterStateMachine("callback", WaitForTaskTokenTests.Definition);
+        var first = emulator.StartExecution(arn, "first", """{"study_id":"STUDY-0123456789ab"}""").Value?.ExecutionArn ?? string.Empty;
+        var second = emulator.StartExecution(arn, "second", """{"study_id":"STUDY-ffffffffffff"}""").Value?.ExecutionArn ?? string.Empty;
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (emulator.Executions().Any(e => !e.AwaitingTaskToken))
+        {
+            await Task.Delay(5, guard.Token);
+        }
+
+        var byExecution = emulator.TaskTokens.Open().ToDictionary(c => c.ExecutionArn, c => c.Token);
+        await using var other = new StepFunctionsEmulator();
+        var foreign = other.TaskTokens.Issue(first, "Await").Token;
+        var endpoint = await emulator.StartAsync();
+
+        // Act
+        var (exitCode, stdout, stderr) = await NodeScript.RunAsync(
+            Path.Combine("sfn", "task-token.mjs"),
+            [endpoint.ToString().TrimEnd('/'), byExecution[first], byExecution[second], foreign],
+            TimeSpan.FromSeconds(60));
+        var firstDone = await emulator.WaitForCompletionAsync(first, guard.Token);
+        var secondDone = await emulator.WaitForCompletionAsync(second, guard.Token);
+
+        // Assert
+        Assert.True(exitCode == 0, $"node exited {exitCode}: {stderr}");
+        var result = JsonNode.Parse(stdout) ?? throw new InvalidOperationException("No output from node.");
+        foreach (var accepted in new[] { "success", "failure" })
+        {
+            Assert.True(result[accepted]?["ok"]?.GetValue<bool>(), $"{accepted}: {result[accepted]}");
+            Assert.Equal(200, result[accepted]?["httpStatusCode"]?.GetValue<int>());
+            Assert.Equal("{}", result[accepted]?["members"]?.ToJsonString());
+        }
+
+        AssertTaskError(result["invalidOutput"], "InvalidOutput");
+        AssertTaskError(result["successAgain"], "TaskTimedOut");
+        AssertTaskError(result["malformed"], "InvalidToken");
+        AssertTaskError(result["foreign"], "TaskDoesNotExist");
+        Assert.Equal(["Await", "Done"], firstDone.VisitedStates);
+        Assert.Equal("""{"woken":true}""", JsonNode.Parse(firstDone.Output ?? "null")?["callback"]?.ToJsonString());
+        Assert.Equal(["Await", "Failed"], secondDone.VisitedStates);
+        Assert.Equal("Import.Failed", JsonNode.Parse(secondDone.Output ?? "null")?["error"]?["Error"]?.GetValue<string>());
+        Assert.Equal(new TaskTokenCounters(2, 1, 1, 0, 0, 4), emulator.TaskTokens.Counters);
+    }
+
+    private static void AssertTaskError(JsonNode? error, string expectedName)
+    {
+        Assert.False(error?["ok"]?.GetValue<bool>(), $"{expectedName} was not thrown");
+        Assert.Equal(expectedName, error?["name"]?.GetValue<string>());
+        Assert.True(error?["isModeledClass"]?.GetValue<bool>(), $"{expectedName} did not map to its exception class");
+        Assert.Equal(400, error?["httpStatusCode"]?.GetValue<int>());
+    }
+
     private static void AssertError(JsonNode? error, string expectedName)
     {
         Assert.True(error?["thrown"]?.GetValue<bool>(), $"{expectedName} was not thrown");

@@ -8,7 +8,7 @@ using static StrokeIngestion.Infrastructure.Tests.Support.J;
 namespace StrokeIngestion.Infrastructure.Tests.Constructs;
 
 [Collection(SynthesizedStacks.Name)]
-public sealed class ImportWorkflowTests(DefaultStackFixture stack)
+public sealed class ImportWorkflowTests(DefaultStackFixture stack, CustomizedStackFixture customized)
 {
     private const string StatesKey = "States";
 
@@ -37,10 +37,20 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack)
     }
 
     [Fact]
-    public void Definition_ShouldTimeOutAfter9000SecondsAfterTheLoopBoundHasEndedIt()
+    public void Definition_ShouldTimeOutAfter9000SecondsAfterTheEventWaitAndLoopBoundHaveEndedIt()
     {
         Assert.Equal(9000, Definition["TimeoutSeconds"]?.GetValue<int>());
-        Assert.True(ImportWorkflow.MaxAttempts * ImportWorkflow.PollIntervalSeconds < 9000);
+        Assert.True(600 + (ImportWorkflow.MaxAttempts * ImportWorkflow.PollIntervalSeconds) < 9000);
+    }
+
+    [Fact]
+    public void Definition_WhenTheEventWaitIsAnHour_ShouldMoveTheTimeoutOutSoTheLoopBoundStillEndsFirst()
+    {
+        var definition = WorkflowDefinition.Read(customized, customized.Placeholders);
+
+        Assert.Equal(3600, definition[StatesKey]?["AwaitImportEnd"]?["TimeoutSeconds"]?.GetValue<int>());
+        var timeout = definition["TimeoutSeconds"]?.GetValue<int>();
+        Assert.True(3600 + (ImportWorkflow.MaxAttempts * ImportWorkflow.PollIntervalSeconds) < timeout, $"TimeoutSeconds {timeout}");
     }
 
     [Fact]
@@ -48,10 +58,11 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack)
     {
         var states = States.ToDictionary(s => s.Key, s => s.Value?["Type"]?.GetValue<string>());
 
-        Assert.Equal("WaitForImport", Definition["StartAt"]?.GetValue<string>());
+        Assert.Equal("AwaitImportEnd", Definition["StartAt"]?.GetValue<string>());
         Assert.Equal(
             new Dictionary<string, string?>
             {
+                ["AwaitImportEnd"] = "Task",
                 ["WaitForImport"] = "Wait",
                 ["CheckImportStatus"] = "Task",
                 ["IsImportDone"] = "Choice",
@@ -64,6 +75,65 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack)
                 ["MonitorFailed"] = "Fail",
             },
             states);
+    }
+
+    [Fact]
+    public void AwaitImportEnd_ShouldInvokeTheMonitorWithTheLoopStateAndTaskTokenAndWaitForIt()
+    {
+        var state = States["AwaitImportEnd"];
+
+        Assert.Equal("arn:{AWS::Partition}:states:::lambda:invoke.waitForTaskToken", state?["Resource"]?.GetValue<string>());
+        AssertJson(
+            $$"""
+            {
+              "FunctionName": "{{MonitorArn}}",
+              "Payload": {
+                "study_id.$": "$.study_id",
+                "datastore_id.$": "$.datastore_id",
+                "import_job_id.$": "$.import_job_id",
+                "attempt.$": "$.attempt",
+                "task_token.$": "$$.Task.Token"
+              }
+            }
+            """,
+            state?["Parameters"]);
+        Assert.Equal(600, state?["TimeoutSeconds"]?.GetValue<int>());
+        Assert.True(state?.AsObject().ContainsKey("ResultPath"));
+        Assert.Null(state?["ResultPath"]);
+        Assert.Equal("CheckImportStatus", state?["Next"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void AwaitImportEnd_ShouldRetryTransientFailuresButNotTheWaitRunningOut()
+    {
+        var retry = Assert.Single(States["AwaitImportEnd"]?["Retry"]?.AsArray() ?? []);
+
+        Assert.Equal(
+            [
+                "Lambda.ServiceException",
+                "Lambda.AWSLambdaException",
+                "Lambda.SdkClientException",
+                "Lambda.TooManyRequestsException",
+                "Lambda.Unknown",
+                "TransientDependencyException",
+            ],
+            PolicyStatements.Strings(retry?["ErrorEquals"]));
+        Assert.True(retry?["BackoffRate"]?.GetValue<double>() > 1);
+        Assert.True(retry?["MaxAttempts"]?.GetValue<int>() > 1);
+        Assert.Equal("FULL", retry?["JitterStrategy"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void AwaitImportEnd_WhenNoEventComesOrTheWaitCannotBeArmed_ShouldFallBackToCheckingThenPolling()
+    {
+        AssertJson(
+            """
+            [
+              { "ErrorEquals": ["States.Timeout"], "ResultPath": null, "Next": "CheckImportStatus" },
+              { "ErrorEquals": ["States.ALL"], "ResultPath": null, "Next": "WaitForImport" }
+            ]
+            """,
+            States["AwaitImportEnd"]?["Catch"]);
     }
 
     [Fact]
@@ -251,6 +321,60 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack)
     }
 
     [Fact]
+    public void ImportEndedRule_ShouldSendThisDatastoresImportEndEventsToTheMonitor()
+    {
+        var monitorId = stack.LogicalId(stack.Stack.ImportMonitor.Function);
+        var queueId = stack.LogicalId(stack.Stack.Workflow.BackstopDeadLetterQueue);
+
+        stack.Template.HasResourceProperties("AWS::Events::Rule", Obj(
+            ("Name", "stroke-detection-ai-import-job-ended"),
+            ("EventPattern", Obj(
+                ("source", Arr("aws.medical-imaging")),
+                ("detail-type", Arr("Import Job Completed", "Import Job Failed")),
+                ("detail", Obj(("datastoreId", Arr(GetAtt("ImagingDatastore", "DatastoreId"))))))),
+            ("Targets", Arr(Obj(
+                ("Arn", GetAtt(monitorId, "Arn")),
+                ("Id", Match.AnyValue()),
+                ("InputTransformer", Match.AnyValue()),
+                ("RetryPolicy", Obj(("MaximumRetryAttempts", 8), ("MaximumEventAgeInSeconds", 86400))),
+                ("DeadLetterConfig", Obj(("Arn", GetAtt(queueId, "Arn")))))))));
+    }
+
+    [Fact]
+    public void ImportEndedRule_WhenHealthImagingReportsAnImportEnd_ShouldHandTheMonitorExactlyTheContractShape()
+    {
+        var transformer = ImportEndedTarget()["InputTransformer"];
+        var sample = JsonNode.Parse(
+            """
+            {
+              "version": "0", "id": "b8f0a3d2-7d1c-4c1e-9a55-1f0e2d3c4b5a",
+              "detail-type": "Import Job Completed", "source": "aws.medical-imaging",
+              "account": "123456789012", "time": "2026-11-25T12:04:00Z", "region": "eu-west-2", "resources": [],
+              "detail": {
+                "imagingVersion": "1.0", "datastoreId": "0123456789abcdef0123456789abcdef",
+                "jobId": "5b9e4e8d0f1a2b3c", "jobName": "stroke-STUDY-0123456789ab", "jobStatus": "COMPLETED",
+                "inputS3Uri": "s3://bucket/imports/STUDY-0123456789ab/", "outputS3Uri": "s3://bucket/import-output/STUDY-0123456789ab/"
+              }
+            }
+            """);
+
+        var delivered = EventBridgeInput.Transform(transformer, sample);
+
+        AssertJson(
+            """
+            {
+              "import_job_event": {
+                "datastore_id": "0123456789abcdef0123456789abcdef",
+                "job_id": "5b9e4e8d0f1a2b3c",
+                "job_name": "stroke-STUDY-0123456789ab",
+                "job_status": "COMPLETED"
+              }
+            }
+            """,
+            delivered);
+    }
+
+    [Fact]
     public void BackstopQueue_ShouldBeEncryptedAndCatchFailedMonitorInvocationsToo()
     {
         var queueId = stack.LogicalId(stack.Stack.Workflow.BackstopDeadLetterQueue);
@@ -262,6 +386,13 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack)
         stack.Template.HasResourceProperties("AWS::Lambda::EventInvokeConfig", Obj(
             ("FunctionName", Ref(monitorId)),
             ("DestinationConfig", Obj(("OnFailure", Obj(("Destination", GetAtt(queueId, "Arn"))))))));
+    }
+
+    private JsonObject ImportEndedTarget()
+    {
+        var rule = stack.OfType("AWS::Events::Rule")
+            .Single(r => r.Resource["Properties"]?["Name"]?.GetValue<string>() == "stroke-detection-ai-import-job-ended");
+        return Assert.Single(rule.Resource["Properties"]?["Targets"]?.AsArray() ?? [])?.AsObject() ?? [];
     }
 
     private static void AssertJson(string expected, JsonNode? actual) =>
@@ -276,5 +407,30 @@ internal static class WorkflowDefinition
         var (_, machine) = stack.Single("AWS::StepFunctions::StateMachine");
         var text = tokens.Render(machine["Properties"]?["DefinitionString"]);
         return JsonNode.Parse(text)?.AsObject() ?? throw new InvalidOperationException("Empty definition.");
+    }
+}
+
+/// <summary>
+/// What EventBridge does with an input transformer: each <c>&lt;name&gt;</c> in the template
+/// becomes the JSON value at its path in the event (strings quoted, as they are when the
+/// placeholder stands unquoted, as CDK writes them).
+/// </summary>
+internal static class EventBridgeInput
+{
+    public static JsonNode? Transform(JsonNode? transformer, JsonNode? sample)
+    {
+        var template = transformer?["InputTemplate"]?.GetValue<string>() ?? throw new InvalidOperationException("No InputTemplate.");
+        foreach (var (name, path) in transformer["InputPathsMap"]?.AsObject() ?? [])
+        {
+            var node = sample;
+            foreach (var segment in (path?.GetValue<string>() ?? "$").Split('.').Skip(1))
+            {
+                node = node?[segment];
+            }
+
+            template = template.Replace($"<{name}>", node?.ToJsonString() ?? "null", StringComparison.Ordinal);
+        }
+
+        return JsonNode.Parse(template);
     }
 }

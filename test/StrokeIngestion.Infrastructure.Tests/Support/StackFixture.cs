@@ -116,6 +116,9 @@ public sealed class CustomizedStackFixture : StackFixture
     public const string JwtIssuer = "https://login.example.org/tenant";
     public const string AlarmEmail = "oncall@example.org";
 
+    /// <summary>The longest wait allowed: it pushes the state machine timeout out.</summary>
+    public const int ImportEventWaitSeconds = 3600;
+
     public CustomizedStackFixture()
         : base(new Dictionary<string, object>
         {
@@ -128,6 +131,7 @@ public sealed class CustomizedStackFixture : StackFixture
             [StackConfig.AlarmEmailKey] = AlarmEmail,
             [StackConfig.LogRetentionDaysKey] = "90",
             [StackConfig.ArchitectureKey] = "x86_64",
+            [StackConfig.ImportEventWaitSecondsKey] = ImportEventWaitSeconds,
         })
     {
     }

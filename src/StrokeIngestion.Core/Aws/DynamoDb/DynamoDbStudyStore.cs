@@ -8,11 +8,18 @@ using StrokeIngestion.Core.Ports;
 namespace StrokeIngestion.Core.Aws.DynamoDb;
 
 /// <summary>
-/// <see cref="IStudyStore"/> over the study table with DynamoDB's low-level API. Every write
-/// is conditional, so a lost race shows up as <c>false</c>, never as an overwrite.
+/// <see cref="IStudyStore"/> and <see cref="IImportEventStore"/> over the study table with
+/// DynamoDB's low-level API. Every write is conditional, so a lost race shows up as
+/// <c>false</c>, never as an overwrite.
 /// </summary>
-internal sealed class DynamoDbStudyStore : IStudyStore
+internal sealed class DynamoDbStudyStore : IStudyStore, IImportEventStore
 {
+    // The contract's expressions verbatim: none of these attribute names is a reserved word.
+    internal const string ArmUpdateExpression = "SET workflow_task_token = :token, updated_at = :now";
+    internal const string ArmCondition = "attribute_exists(study_id) AND attribute_not_exists(import_event_status)";
+    internal const string ImportEventUpdateExpression = "SET import_event_status = :job_status, import_event_at = :now";
+    internal const string ImportEventCondition = "attribute_exists(study_id) AND (attribute_not_exists(import_job_id) OR import_job_id = :job_id)";
+
     /// <summary>DynamoDB's limit on the operands of one IN comparison.</summary>
     internal const int MaxExpectedStatuses = 100;
 
@@ -104,6 +111,84 @@ internal sealed class DynamoDbStudyStore : IStudyStore
         {
             throw ErrorTranslator.Translate("UpdateItem", error);
         }
+    }
+
+    public async Task<bool> TryArmImportEventWaitAsync(StudyId id, string taskToken, string at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentException.ThrowIfNullOrEmpty(taskToken);
+        ArgumentException.ThrowIfNullOrEmpty(at);
+        var request = new UpdateItemRequest
+        {
+            TableName = _tableName,
+            Key = StudyItem.Key(id),
+            UpdateExpression = ArmUpdateExpression,
+            ConditionExpression = ArmCondition,
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+            {
+                [":token"] = StudyItem.S(taskToken),
+                [":now"] = StudyItem.S(at),
+            },
+        };
+
+        try
+        {
+            await _dynamoDb.UpdateItemAsync(request, cancellationToken);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+        catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
+        {
+            throw ErrorTranslator.Translate("UpdateItem", error);
+        }
+    }
+
+    public async Task<ImportEventRecording> TryRecordImportEventAsync(StudyId id, string importJobId, string jobStatus, string at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        ArgumentException.ThrowIfNullOrEmpty(importJobId);
+        ArgumentException.ThrowIfNullOrEmpty(jobStatus);
+        ArgumentException.ThrowIfNullOrEmpty(at);
+        var request = new UpdateItemRequest
+        {
+            TableName = _tableName,
+            Key = StudyItem.Key(id),
+            UpdateExpression = ImportEventUpdateExpression,
+            ConditionExpression = ImportEventCondition,
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>(StringComparer.Ordinal)
+            {
+                [":job_status"] = StudyItem.S(jobStatus),
+                [":now"] = StudyItem.S(at),
+                [":job_id"] = StudyItem.S(importJobId),
+            },
+            ReturnValues = ReturnValue.ALL_NEW,
+        };
+
+        UpdateItemResponse response;
+        try
+        {
+            response = await _dynamoDb.UpdateItemAsync(request, cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return ImportEventRecording.Refused;
+        }
+        catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
+        {
+            throw ErrorTranslator.Translate("UpdateItem", error);
+        }
+
+        // Only the token is needed: reading the whole study would fail the wake-up on an
+        // unrelated malformed attribute.
+        var token = response.Attributes is { } attributes
+            && attributes.TryGetValue(StudyItem.WorkflowTaskToken, out var value)
+            && !string.IsNullOrEmpty(value.S)
+                ? value.S
+                : null;
+        return new ImportEventRecording(true, token);
     }
 
     internal UpdateItemRequest BuildUpdate(StudyId id, StudyUpdate update, IReadOnlyCollection<string> expectedStatuses)

@@ -45,6 +45,9 @@ internal static class StudyItem
     public const string FilesWithServerError = "files_with_server_error";
     public const string ImageSetsGenerated = "image_sets_generated";
     public const string ReadyAt = "ready_at";
+    public const string WorkflowTaskToken = "workflow_task_token";
+    public const string ImportEventStatus = "import_event_status";
+    public const string ImportEventAt = "import_event_at";
 
     public static Dictionary<string, AttributeValue> Key(StudyId id) =>
         new(StringComparer.Ordinal) { [StudyId] = S(id.Value) };
@@ -82,6 +85,9 @@ internal static class StudyItem
         AddIfSet(item, UpdatedAt, study.UpdatedAt);
         AddIfSet(item, ImageSetId, study.ImageSetId);
         AddIfSet(item, ReadyAt, study.ReadyAt);
+        AddIfSet(item, WorkflowTaskToken, study.WorkflowTaskToken);
+        AddIfSet(item, ImportEventStatus, study.ImportEventStatus);
+        AddIfSet(item, ImportEventAt, study.ImportEventAt);
         if (study.ImageSetIds is not null)
         {
             item[ImageSetIds] = L(study.ImageSetIds);
@@ -130,6 +136,9 @@ internal static class StudyItem
             ImageSetIds = OptionalList(item, ImageSetIds),
             ImportCounts = ReadCounts(item),
             ReadyAt = OptionalString(item, ReadyAt),
+            WorkflowTaskToken = OptionalString(item, WorkflowTaskToken),
+            ImportEventStatus = OptionalString(item, ImportEventStatus),
+            ImportEventAt = OptionalString(item, ImportEventAt),
         };
 
     /// <summary>The five count attributes, in the order the manifest names them.</summary>

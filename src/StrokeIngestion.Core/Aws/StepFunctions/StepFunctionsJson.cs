@@ -13,8 +13,14 @@ internal sealed record StartExecutionResult(
     [property: JsonPropertyName("executionArn")] string? ExecutionArn,
     [property: JsonPropertyName("startDate")] double? StartDate);
 
+/// <summary>SendTaskSuccess body (awsJson1_0). <c>output</c> is a JSON document carried as a string.</summary>
+internal sealed record SendTaskSuccessBody(
+    [property: JsonPropertyName("taskToken")] string TaskToken,
+    [property: JsonPropertyName("output")] string Output);
+
 [JsonSerializable(typeof(StartExecutionBody))]
 [JsonSerializable(typeof(StartExecutionResult))]
+[JsonSerializable(typeof(SendTaskSuccessBody))]
 internal sealed partial class StepFunctionsJsonContext : JsonSerializerContext
 {
 }

@@ -25,6 +25,7 @@ internal sealed class AslInterpreter
     private readonly StepFunctionsEmulatorOptions _options;
     private readonly ILogger _logger;
     private readonly ErrorHandlingCounters? _errorHandling;
+    private readonly TaskTokenRegistry _taskTokens;
 
     public AslInterpreter(
         AslStateMachine machine,
@@ -32,8 +33,10 @@ internal sealed class AslInterpreter
         Func<TaskResourceKind, ITaskIntegration> integrations,
         StepFunctionsEmulatorOptions options,
         ILogger logger,
-        ErrorHandlingCounters? errorHandling = null)
+        ErrorHandlingCounters? errorHandling = null,
+        TaskTokenRegistry? taskTokens = null)
     {
+        _taskTokens = taskTokens ?? new TaskTokenRegistry();
         _machine = machine;
         _identity = identity;
         _integrations = integrations;
@@ -121,14 +124,23 @@ internal sealed class AslInterpreter
         while (true)
         {
             var context = Context(run, state.Name, entered, retryCount);
-            var parameters = state.Parameters is null ? effectiveInput?.DeepClone() : state.Parameters.Evaluate(effectiveInput, context, state.Name);
-            Count(run, 2);
 
+            // One token per attempt, open before the function runs: it may answer during its own invocation.
+            var callback = state.Resource.WaitForTaskToken ? _taskTokens.Issue(run.Execution.ExecutionArn, state.Name) : null;
             StatesErrorException failure;
             try
             {
+                if (callback is not null)
+                {
+                    context["Task"] = new JsonObject { ["Token"] = callback.Token };
+                }
+
+                var parameters = state.Parameters is null ? effectiveInput?.DeepClone() : state.Parameters.Evaluate(effectiveInput, context, state.Name);
+                Count(run, 2);
                 var invocation = new TaskInvocation(run.Execution.ExecutionArn, state.Name, state.Resource, parameters);
-                var result = await InvokeAsync(integration, invocation, state.TimeoutSeconds, run.Cancellation);
+                var result = callback is null
+                    ? await InvokeAsync(integration, invocation, state.TimeoutSeconds, run.Cancellation)
+                    : await InvokeAndAwaitTokenAsync(integration, invocation, callback, state.TimeoutSeconds, run);
                 Count(run, 1);
                 var selected = state.ResultSelector is null ? result : state.ResultSelector.Evaluate(result, context, state.Name);
                 var combined = PlaceResult(state.ResultPath, rawInput, selected, state.Name);
@@ -138,6 +150,15 @@ internal sealed class AslInterpreter
             {
                 failure = ex;
             }
+            finally
+            {
+                if (callback is not null)
+                {
+                    // Whatever ended the attempt (a failed invocation, a stop), the token is dead now.
+                    _taskTokens.TryClose(callback, CallbackClosure.Abandoned);
+                    run.Execution.SetAwaitingTaskToken(false);
+                }
+            }
 
             Count(run, 1);
             var retrier = state.Retry.Select((r, i) => (Retrier: r, Index: i))
@@ -146,6 +167,7 @@ internal sealed class AslInterpreter
             {
                 attempts[retrier.Index]++;
                 retryCount++;
+                run.Execution.CountRetry();
                 var delay = RetryDelay(retrier.Retrier, attempts[retrier.Index]);
                 _logger.Retrying(run.Execution.ExecutionArn, state.Name, failure.Error, attempts[retrier.Index], retrier.Retrier.MaxAttempts, delay);
                 _errorHandling?.RecordRetry(state.Name, failure.Error);
@@ -186,6 +208,52 @@ internal sealed class AslInterpreter
                 StatesErrors.Timeout,
                 $"State '{invocation.StateName}' did not finish within its TimeoutSeconds of {timeoutSeconds}.");
         }
+    }
+
+    /// <summary>
+    /// <c>.waitForTaskToken</c>: invokes the function (its errors fail the task as usual), then
+    /// waits for SendTaskSuccess (result = the output JSON) or SendTaskFailure (the task fails
+    /// with that error). TimeoutSeconds runs from the start of the attempt and is scaled by
+    /// <see cref="StepFunctionsEmulatorOptions.TimeScale"/>, not TimeoutScale: it bounds a wait
+    /// for an outside party, like a Wait state, not work done in-process.
+    /// </summary>
+    private async Task<JsonNode?> InvokeAndAwaitTokenAsync(
+        ITaskIntegration integration,
+        TaskInvocation invocation,
+        PendingCallback callback,
+        int? timeoutSeconds,
+        Run run)
+    {
+        using var timeout = timeoutSeconds is { } seconds
+            ? new CancellationTokenSource(StepFunctionsEmulatorOptions.Scale(seconds, _options.TimeScale), Clock)
+            : new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(run.Cancellation, timeout.Token);
+        CallbackResult? answer;
+        try
+        {
+            await integration.InvokeAsync(invocation, linked.Token).WaitAsync(linked.Token);
+            run.Execution.SetAwaitingTaskToken(true);
+            answer = await callback.Outcome.WaitAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !run.Cancellation.IsCancellationRequested)
+        {
+            if (_taskTokens.TryClose(callback, CallbackClosure.TimedOut))
+            {
+                throw new StatesErrorException(
+                    StatesErrors.Timeout,
+                    $"State '{invocation.StateName}' received no SendTaskSuccess or SendTaskFailure within its TimeoutSeconds of {timeoutSeconds}.");
+            }
+
+            // The answer came in the same instant as the timeout and won the race for the token.
+            answer = await callback.Outcome;
+        }
+
+        return answer switch
+        {
+            { Succeeded: true } => answer.Output,
+            { } failed => throw new StatesErrorException(failed.Error ?? string.Empty, failed.Cause ?? string.Empty),
+            null => throw new StatesErrorException(StatesErrors.Runtime, $"State '{invocation.StateName}': its task token was closed without an answer."),
+        };
     }
 
     private TimeSpan RetryDelay(Retrier retrier, int attempt)

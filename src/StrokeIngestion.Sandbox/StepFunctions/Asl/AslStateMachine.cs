@@ -8,13 +8,17 @@ namespace StrokeIngestion.Sandbox.StepFunctions.Asl;
 /// A parsed, validated Amazon States Language definition (JSONPath query language). Parsing
 /// rejects anything the interpreter does not implement with an <see cref="AslDefinitionException"/>
 /// naming the state and field: state types other than Wait, Task, Choice, Pass, Succeed and
-/// Fail; unknown fields; Task resources other than Lambda invoke, DynamoDB UpdateItem and
+/// Fail; unknown fields; Task resources other than Lambda invoke (plain or .waitForTaskToken, which
+/// must pass $$.Task.Token), DynamoDB UpdateItem and
 /// EventBridge PutEvents; intrinsic functions; JSONPath beyond names and indexes.
 /// </summary>
 internal sealed partial class AslStateMachine
 {
     // The JSON field, not this class's States property (CA1507 would confuse the two).
     private const string StatesField = "States";
+
+    /// <summary>Where a <c>.waitForTaskToken</c> task's Parameters read the token it must hand out.</summary>
+    public const string TaskTokenPath = "$$.Task.Token";
 
     private static readonly HashSet<string> TopLevelFields = ["StartAt", "States", "Comment", "TimeoutSeconds", "Version", "QueryLanguage"];
 
@@ -191,6 +195,13 @@ internal sealed partial class AslStateMachine
             }
         }
 
+        // CreateStateMachine refuses this too: without the token nobody could ever resume the task.
+        if (resource.WaitForTaskToken && parameters?.References(TaskTokenPath) != true)
+        {
+            throw new AslDefinitionException(
+                $"Task state '{name}': the field 'Parameters' of a .waitForTaskToken resource must pass the task token ({TaskTokenPath}).");
+        }
+
         return new TaskState(
             name,
             ParseNext(name, state),
@@ -212,6 +223,11 @@ internal sealed partial class AslStateMachine
             return new TaskResource(TaskResourceKind.LambdaInvoke, arn, null);
         }
 
+        if (LambdaInvokeWaitForTaskTokenPattern().IsMatch(arn))
+        {
+            return new TaskResource(TaskResourceKind.LambdaInvoke, arn, null, WaitForTaskToken: true);
+        }
+
         if (LambdaFunctionPattern().Match(arn) is { Success: true } function)
         {
             return new TaskResource(TaskResourceKind.LambdaFunctionArn, arn, function.Groups["name"].Value);
@@ -229,7 +245,7 @@ internal sealed partial class AslStateMachine
 
         throw new AslDefinitionException(
             $"Task state '{stateName}' uses Resource '{arn}', which the sandbox interpreter does not implement " +
-            "(lambda:invoke, a Lambda function ARN, dynamodb:updateItem and events:putEvents are; no .sync or .waitForTaskToken).");
+            "(lambda:invoke, lambda:invoke.waitForTaskToken, a Lambda function ARN, dynamodb:updateItem and events:putEvents are; no .sync).");
     }
 
     private static ChoiceState ParseChoice(string name, JsonObject state, JsonPath? inputPath, JsonPath? outputPath)
@@ -415,6 +431,9 @@ internal sealed partial class AslStateMachine
 
     [GeneratedRegex(@"^arn:[a-z-]+:states:::lambda:invoke$")]
     private static partial Regex LambdaInvokePattern();
+
+    [GeneratedRegex(@"^arn:[a-z-]+:states:::lambda:invoke\.waitForTaskToken$")]
+    private static partial Regex LambdaInvokeWaitForTaskTokenPattern();
 
     [GeneratedRegex(@"^arn:[a-z-]+:lambda:[a-z0-9-]+:[0-9]{12}:function:(?<name>[A-Za-z0-9_-]+)(:[A-Za-z0-9$_-]+)?$")]
     private static partial Regex LambdaFunctionPattern();

@@ -80,4 +80,8 @@ internal enum TaskResourceKind
 
 /// <param name="Arn">The Resource string as written in the definition.</param>
 /// <param name="FunctionName">For <see cref="TaskResourceKind.LambdaFunctionArn"/>: the function named in the ARN.</param>
-internal sealed record TaskResource(TaskResourceKind Kind, string Arn, string? FunctionName);
+/// <param name="WaitForTaskToken">
+/// The <c>.waitForTaskToken</c> integration pattern: the task issues a token (<c>$$.Task.Token</c>),
+/// invokes the service, then waits for SendTaskSuccess/SendTaskFailure with that token.
+/// </param>
+internal sealed record TaskResource(TaskResourceKind Kind, string Arn, string? FunctionName, bool WaitForTaskToken = false);

@@ -25,6 +25,9 @@ internal sealed class PayloadTemplate
             ? obj.Select(p => p.Key.EndsWith(".$", StringComparison.Ordinal) ? p.Key[..^2] : p.Key)
             : [];
 
+    /// <summary>Whether some <c>.$</c> field of the template reads exactly <paramref name="pathText"/>.</summary>
+    public bool References(string pathText) => _paths.ContainsKey(pathText);
+
     public static PayloadTemplate Parse(JsonNode? template, string stateName, string fieldName)
     {
         var paths = new Dictionary<string, JsonPath>(StringComparer.Ordinal);
