@@ -3,10 +3,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using StrokeIngestion.Sandbox.Template;
 
-// Cost per 1,000 studies, from the synthesized template (function memory and architecture,
-// the state machine's poll interval and states per loop) and measured or assumed durations.
+// Cost per 1,000 studies, from the synthesized template (function memory and architecture, the
+// state machine's event window, poll interval and states per path) and measured or assumed durations.
 // Usage: dotnet run --project bench/StrokeIngestion.CostEstimate -- [--cdk-out cdk.out]
 //        [--import-minutes 5] [--study-mb 250] [--files 300] [--upload-ms 600] [--monitor-ms 120]
+//        [--import-event arrives|lost]
 //        [--prices bench/StrokeIngestion.CostEstimate/prices-us-east-1.json]
 var options = new Dictionary<string, string>(StringComparer.Ordinal)
 {
@@ -16,6 +17,7 @@ var options = new Dictionary<string, string>(StringComparer.Ordinal)
     ["--files"] = "300",
     ["--upload-ms"] = "600",
     ["--monitor-ms"] = "120",
+    ["--import-event"] = "arrives",
     ["--prices"] = Path.Combine(AppContext.BaseDirectory, "prices-us-east-1.json"),
 };
 for (var i = 0; i + 1 < args.Length; i += 2)
@@ -56,9 +58,34 @@ var functions = template.ResourcesOfType(SynthesizedTemplate.LambdaFunctionType)
 var upload = Function("StrokeIngestion.UploadHandler::StrokeIngestion.UploadHandler.Function::Handle");
 var monitor = Function("StrokeIngestion.ImportMonitor::StrokeIngestion.ImportMonitor.Function::Handle");
 
-// The poll loop: follow Next from the Wait state until it comes back to it.
+// The workflow from the definition: StartAt waits for HealthImaging's import-end event (a task
+// token, TimeoutSeconds = the event window); the check then decides. Without the event, or for an
+// import longer than the window, the Wait -> check -> Choice loop polls every Seconds.
 var definition = JsonNode.Parse(template.StateMachines().Single().Definition)?.AsObject() ?? throw new InvalidDataException("no definition");
 var states = definition["States"]?.AsObject() ?? throw new InvalidDataException("no States");
+var startAt = definition["StartAt"]?.GetValue<string>() ?? throw new InvalidDataException("no StartAt");
+var start = states[startAt] ?? throw new InvalidDataException($"no state {startAt}");
+var awaitsEvent = start["Resource"]?.GetValue<string>()?.EndsWith(".waitForTaskToken", StringComparison.Ordinal) == true;
+var eventWindowSeconds = awaitsEvent
+    ? start["TimeoutSeconds"]?.GetValue<int>() ?? throw new InvalidDataException($"{startAt} waits for a token without TimeoutSeconds")
+    : 0;
+
+// The path of a study that ends READY with no poll: from StartAt, following Next and, at a Choice,
+// the rule that tests for READY_FOR_ANALYSIS, to the Succeed state.
+var readyPath = new List<string>();
+for (var name = startAt; name is not null && readyPath.Count < states.Count; )
+{
+    readyPath.Add(name);
+    var state = states[name];
+    name = state?["Type"]?.GetValue<string>() switch
+    {
+        "Succeed" => null,
+        "Choice" => state["Choices"]?.AsArray().FirstOrDefault(c => c?.ToJsonString().Contains("READY_FOR_ANALYSIS", StringComparison.Ordinal) == true)?["Next"]?.GetValue<string>(),
+        _ => state?["Next"]?.GetValue<string>(),
+    };
+}
+
+// The poll loop: follow Next from the Wait state until it comes back to it.
 var wait = states.First(s => s.Value?["Type"]?.GetValue<string>() == "Wait");
 var pollSeconds = wait.Value?["Seconds"]?.GetValue<int>() ?? throw new InvalidDataException("Wait has no Seconds");
 var loop = new List<string> { wait.Key };
@@ -84,10 +111,40 @@ double ExpiryDays(string prefix) =>
 var uploadDays = ExpiryDays("uploads/");
 var importDays = ExpiryDays("imports/");
 
+// Uploads move to S3 Glacier Instant Retrieval after a day when the rule says so: billed for at
+// least its 90-day minimum, plus one lifecycle transition request per file.
+var uploadArchive = template.ResolveProperty(bucket, "LifecycleConfiguration")?["Rules"]?.AsArray()
+    .FirstOrDefault(r => r?["Prefix"]?.GetValue<string>() == "uploads/")?["Transitions"]?.AsArray()
+    .FirstOrDefault(t => t?["StorageClass"]?.GetValue<string>() == "GLACIER_IR");
+var uploadStandardDays = uploadArchive?["TransitionInDays"]?.GetValue<int>() is { } archiveAfter ? Math.Min(archiveAfter, uploadDays) : uploadDays;
+var uploadArchiveDays = uploadArchive is null ? 0 : Math.Max(uploadDays - uploadStandardDays, Price("s3_glacier_ir_minimum_storage_days"));
+
 var importSeconds = Number("--import-minutes") * 60;
-var polls = Math.Max(1, (int)Math.Ceiling(importSeconds / pollSeconds));
-const int FinishTransitions = 2; // PublishStudyReady, StudyReady
-var transitions = polls * loop.Count + FinishTransitions;
+var eventArrives = options["--import-event"] switch
+{
+    "arrives" => true,
+    "lost" => false,
+    _ => throw new ArgumentException("--import-event is arrives or lost"),
+};
+
+// Woken by the event (the import ends within the window): the ready path, one check. Otherwise
+// the window runs out: one check then, and a poll per interval until the import has ended.
+var woken = awaitsEvent && eventArrives && importSeconds <= eventWindowSeconds;
+var fallbackPolls = !awaitsEvent
+    ? Math.Max(1, (int)Math.Ceiling(importSeconds / pollSeconds))
+    : woken ? 0 : Math.Max(0, (int)Math.Ceiling((importSeconds - eventWindowSeconds) / pollSeconds));
+var checks = awaitsEvent ? 1 + fallbackPolls : fallbackPolls;
+var transitions = awaitsEvent
+    ? readyPath.Count + fallbackPolls * loop.Count
+    : fallbackPolls * loop.Count + 2; // PublishStudyReady, StudyReady
+
+// Monitor invocations: arming the wait, the event (when it comes) and each check.
+var monitorInvocations = checks + (awaitsEvent ? 1 : 0) + (awaitsEvent && eventArrives ? 1 : 0);
+var path = woken
+    ? string.Join(" -> ", readyPath)
+    : awaitsEvent
+        ? $"{startAt} times out after {eventWindowSeconds} s, then {fallbackPolls} x ({string.Join(" -> ", loop)})"
+        : $"{fallbackPolls} x ({string.Join(" -> ", loop)})";
 var studies = 1000.0;
 var studyGb = Number("--study-mb") / 1024;
 var files = Number("--files");
@@ -97,34 +154,49 @@ var lines = new List<(string Service, string Basis, double Cost)>
     ("API Gateway (HTTP API)", "1 request per study", studies / 1e6 * Price("http_api_per_million_requests")),
     ("Lambda upload", $"{upload.MemoryGb:0.###} GB x {Number("--upload-ms")} ms, {(upload.Arm ? "arm64" : "x86_64")}",
         studies * (upload.MemoryGb * Number("--upload-ms") / 1000 * Price(upload.Arm ? "lambda_arm64_gb_second" : "lambda_x86_gb_second") + Price("lambda_per_million_requests") / 1e6)),
-    ("Lambda monitor", $"{polls} polls x {monitor.MemoryGb:0.###} GB x {Number("--monitor-ms")} ms",
-        studies * polls * (monitor.MemoryGb * Number("--monitor-ms") / 1000 * Price(monitor.Arm ? "lambda_arm64_gb_second" : "lambda_x86_gb_second") + Price("lambda_per_million_requests") / 1e6)),
-    ("Step Functions (standard)", $"{transitions} transitions ({polls} loops x {loop.Count} states + {FinishTransitions})",
+    ("Lambda monitor", $"{monitorInvocations} invocations ({checks} checks) x {monitor.MemoryGb:0.###} GB x {Number("--monitor-ms")} ms",
+        studies * monitorInvocations * (monitor.MemoryGb * Number("--monitor-ms") / 1000 * Price(monitor.Arm ? "lambda_arm64_gb_second" : "lambda_x86_gb_second") + Price("lambda_per_million_requests") / 1e6)),
+    ("Step Functions (standard)", $"{transitions} transitions: {path}",
         studies * transitions / 1000 * Price("step_functions_standard_per_1000_transitions")),
-    ("DynamoDB (on-demand)", $"~{2 + polls} writes of 2 WRU, {1 + polls} strongly consistent reads",
-        studies * ((2 + polls) * 2 / 1e6 * Price("dynamodb_on_demand_per_million_write_units") + (1 + polls) / 1e6 * Price("dynamodb_on_demand_per_million_read_units"))),
+    ("DynamoDB (on-demand)", $"~{2 + monitorInvocations} writes of 2 WRU, {1 + checks} strongly consistent reads",
+        studies * ((2 + monitorInvocations) * 2 / 1e6 * Price("dynamodb_on_demand_per_million_write_units") + (1 + checks) / 1e6 * Price("dynamodb_on_demand_per_million_read_units"))),
     ("S3 requests", $"{files} PUT + {files} COPY + {files} ranged GET + HEAD/LIST + manifest",
         studies * ((2 * files + 2) / 1000 * Price("s3_put_copy_list_per_1000") + (files + 2) / 1000 * Price("s3_get_per_1000"))),
-    ("S3 storage", $"{studyGb:0.###} GB for {uploadDays} days (uploads/) + {importDays} days (imports/), from the lifecycle rules",
-        studies * studyGb * (uploadDays + importDays) / 30 * Price("s3_standard_gb_month")),
+    ("S3 storage", uploadArchive is null
+            ? $"{studyGb:0.###} GB for {uploadDays} days (uploads/) + {importDays} days (imports/), from the lifecycle rules"
+            : $"{studyGb:0.###} GB: uploads/ {uploadStandardDays} day(s) Standard + {uploadArchiveDays} days Glacier IR, imports/ {importDays} day(s), from the lifecycle rules",
+        studies * studyGb * ((uploadStandardDays + importDays) / 30 * Price("s3_standard_gb_month") + uploadArchiveDays / 30 * Price("s3_glacier_ir_gb_month"))),
+    ("S3 lifecycle transitions", uploadArchive is null ? "none" : $"{files} objects to Glacier IR",
+        uploadArchive is null ? 0 : studies * files / 1000 * Price("s3_lifecycle_transition_glacier_ir_per_1000")),
     ("HealthImaging storage", $"{studyGb:0.###} GB x 1 month (30-day minimum; imports free)", studies * studyGb * Price("healthimaging_frequent_access_gb_month")),
-    ("EventBridge", "1 Study Ready event per study", studies / 1e6 * Price("eventbridge_per_million_events")),
+    // HealthImaging's own import events reach the default bus free (AWS service events); the Study Ready event is a custom one.
+    ("EventBridge", "1 Study Ready event per study (HealthImaging's events are free)", studies / 1e6 * Price("eventbridge_per_million_events")),
 };
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Cost per 1,000 studies — {prices["region"]} list prices as of {prices["as_of"]} ({prices["source"]})"));
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Assumptions: {Number("--import-minutes")}-minute import, {Number("--study-mb")} MB and {files} files per study; poll every {pollSeconds} s, loop = {string.Join(" -> ", loop)}"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Assumptions: {Number("--import-minutes")}-minute import, {Number("--study-mb")} MB and {files} files per study; import-end event {(eventArrives ? "arrives" : "lost")}"));
+Console.WriteLine(awaitsEvent
+    ? string.Create(CultureInfo.InvariantCulture, $"Workflow: {startAt} waits up to {eventWindowSeconds} s for the import-end event, then polls every {pollSeconds} s ({string.Join(" -> ", loop)})")
+    : string.Create(CultureInfo.InvariantCulture, $"Workflow: polls every {pollSeconds} s ({string.Join(" -> ", loop)})"));
 Console.WriteLine();
 foreach (var (service, basis, cost) in lines)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {service,-26} ${cost,9:0.0000}   {basis}"));
 }
 
+const double SeedTotal = 11.30;
 var total = lines.Sum(l => l.Cost);
 var stepFunctions = lines.Single(l => l.Service.StartsWith("Step Functions", StringComparison.Ordinal)).Cost;
 var pipeline = total - lines.Where(l => l.Service.Contains("storage", StringComparison.Ordinal)).Sum(l => l.Cost);
 Console.WriteLine();
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"Total",-26} ${total,9:0.0000}   (seed estimate $11.30: {(total < 11.30 ? "below" : "ABOVE")})"));
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"Total",-26} ${total,9:0.0000}   (seed estimate ${SeedTotal:0.00}: {(total < SeedTotal ? "below" : "ABOVE")})"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"Pipeline without storage",-26} ${pipeline,9:0.0000}"));
+
+// Storage grows with the study's bytes, the rest does not: the largest study whose total stays
+// below the seed's figure, with the same file count and retention.
+var storagePerStudyGb = (total - pipeline) / studyGb;
+var breakEvenMb = (SeedTotal - pipeline) / storagePerStudyGb * 1024;
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Below ${SeedTotal:0.00} for studies up to {breakEvenMb:0} MB ({files} files; storage ${storagePerStudyGb / 1024:0.0000} per MB of study per 1,000 studies)"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Step Functions goal <= $0.25: ${stepFunctions:0.0000} {(stepFunctions <= 0.25 ? "PASS" : "MISS")}"));
-Console.WriteLine(JsonSerializer.Serialize(new { total, step_functions = stepFunctions, transitions, polls }));
+Console.WriteLine(JsonSerializer.Serialize(new { total, step_functions = stepFunctions, transitions, checks, monitor_invocations = monitorInvocations, break_even_study_mb = breakEvenMb }));
 return 0;

@@ -29,10 +29,19 @@ internal sealed class UploadStorage : Construct
 
     /// <summary>
     /// The per-study copies are only HealthImaging's input: an import ends within the monitor's
-    /// 2-hour bound, after which the image set and the original under uploads/ hold the data.
-    /// A week leaves room to re-run an import; keeping them 90 days would double S3 storage.
+    /// 2-hour bound, after which the image set and the original under uploads/ hold the data
+    /// (a new upload request copies again). One day, the shortest lifecycle period, outlasts
+    /// every import; each further day would cost 1/90 of the uploads' own storage again.
     /// </summary>
-    public const int ImportCopyExpirationDays = 7;
+    public const int ImportCopyExpirationDays = 1;
+
+    /// <summary>
+    /// Uploads are read once, within minutes (header checks and the copy for the import), then
+    /// only kept for the 90 days: S3 Glacier Instant Retrieval stores them at ~1/6 of S3 Standard
+    /// and still serves a re-import in milliseconds. After one day, so the usual path never pays
+    /// its retrieval fee.
+    /// </summary>
+    public const int UploadArchiveAfterDays = 1;
     public const int AbortIncompleteUploadDays = 7;
 
     /// <summary>A replaced or deleted log object stays recoverable this long.</summary>
@@ -92,7 +101,7 @@ internal sealed class UploadStorage : Construct
             // Holds PHI: a stack deletion must never take the studies with it.
             RemovalPolicy = RemovalPolicy.RETAIN,
             LifecycleRules = [
-                Expire("expire-uploads", UploadPrefix, ObjectExpirationDays),
+                Expire("expire-uploads", UploadPrefix, ObjectExpirationDays, archiveAfterDays: UploadArchiveAfterDays),
                 Expire("expire-imports", ImportInputPrefix, ImportCopyExpirationDays),
                 Expire("expire-import-output", ImportOutputPrefix, ObjectExpirationDays),
                 // Expiring a current version leaves a delete marker; once the noncurrent
@@ -124,12 +133,15 @@ internal sealed class UploadStorage : Construct
 
     // One rule per prefix rather than one for the bucket, so a prefix added later (say, analysis
     // results) is not silently deleted after 90 days.
-    private static LifecycleRule Expire(string id, string prefix, int days) => new()
+    private static LifecycleRule Expire(string id, string prefix, int days, int? archiveAfterDays = null) => new()
     {
         Id = id,
         Prefix = prefix,
         Expiration = Duration.Days(days),
         NoncurrentVersionExpiration = Duration.Days(days),
         AbortIncompleteMultipartUploadAfter = Duration.Days(AbortIncompleteUploadDays),
+        Transitions = archiveAfterDays is { } after
+            ? [new Transition { StorageClass = StorageClass.GLACIER_INSTANT_RETRIEVAL, TransitionAfter = Duration.Days(after) }]
+            : null,
     };
 }

@@ -100,7 +100,7 @@ public sealed class UploadStorageTests(DefaultStackFixture stack, CustomizedStac
 
     [Theory]
     [InlineData("uploads/", 90)]
-    [InlineData("imports/", 7)]
+    [InlineData("imports/", 1)]
     [InlineData("import-output/", 90)]
     public void Bucket_ShouldExpireEveryVersionUnderEachPrefix(string prefix, int days)
     {
@@ -113,6 +113,21 @@ public sealed class UploadStorageTests(DefaultStackFixture stack, CustomizedStac
         Assert.Equal(days, rule["ExpirationInDays"]?.GetValue<int>());
         Assert.Equal(days, rule["NoncurrentVersionExpiration"]?["NoncurrentDays"]?.GetValue<int>());
         Assert.Equal(7, rule["AbortIncompleteMultipartUpload"]?["DaysAfterInitiation"]?.GetValue<int>());
+    }
+
+    [Fact]
+    public void Bucket_ShouldArchiveUploadsToGlacierInstantRetrievalAfterADayAndNothingElse()
+    {
+        var rules = stack.Resources[UploadBucket]?["Properties"]?["LifecycleConfiguration"]?["Rules"]?.AsArray() ?? [];
+
+        var archiving = Assert.Single(rules, r => r?["Transitions"] is not null)?.AsObject();
+
+        Assert.NotNull(archiving);
+        Assert.Equal("uploads/", archiving["Prefix"]?.GetValue<string>());
+        var transition = Assert.Single(archiving["Transitions"]?.AsArray() ?? [])?.AsObject();
+        Assert.NotNull(transition);
+        Assert.Equal("GLACIER_IR", transition["StorageClass"]?.GetValue<string>());
+        Assert.Equal(1, transition["TransitionInDays"]?.GetValue<int>());
     }
 
     [Fact]
