@@ -96,6 +96,9 @@ public sealed partial class Function
             new LogField("status", outcome.Status),
             new LogField("done", outcome.Done),
             new LogField("failure_reason", outcome.FailureReason),
+
+            // The import-events-missing metric filter matches this field: rename it only with the filter.
+            new LogField("import_event_missing", outcome.ImportEventMissing),
             new LogField("attempt", request.Attempt),
             new LogField("duration_ms", ElapsedMs(started)));
         return Encode(PollOutput.From(outcome), MonitorJsonContext.Default.PollOutput);

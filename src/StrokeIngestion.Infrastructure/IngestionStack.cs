@@ -101,6 +101,7 @@ internal sealed class IngestionStack : Stack
             config.AlarmEmail,
             UploadHandler.Function,
             ImportMonitor.Function,
+            ImportMonitor.LogGroup,
             Workflow.StateMachine,
             Studies.Table,
             Api.Api,

@@ -129,8 +129,32 @@ public sealed class FunctionTests
         Assert.Equal("IN_PROGRESS", root.GetProperty("import_status").GetString());
         Assert.Equal("IMPORTING", root.GetProperty("status").GetString());
         Assert.False(root.GetProperty("done").GetBoolean());
+        Assert.False(root.GetProperty("import_event_missing").GetBoolean());
         Assert.Equal(6, root.GetProperty("attempt").GetInt32());
         Assert.True(root.GetProperty("duration_ms").GetInt64() >= 0);
+        Assert.DoesNotContain(PatientId, line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData(ImportJobStatus.Completed, false)]
+    public async Task Handle_WhenPollFindsTheImportEnded_ShouldLogWhetherItsImportEventWasMissing(string? importEventStatus, bool expectedMissing)
+    {
+        _study = _study with { ImportEventStatus = importEventStatus };
+        GivenJob(ImportJobStatus.Completed);
+        _objects
+            .Setup(store => store.ReadTextAsync(ResolvedFolder + "job-output-manifest.json", It.IsAny<CancellationToken>()))
+            .ReturnsAsync(Manifest(("imgsetA", true)));
+
+        using var output = await _function.Handle(Input(PollJson(attempt: 0)));
+
+        var line = Assert.Single(_logText.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var root = JsonDocument.Parse(line).RootElement;
+        Assert.Equal("Import polled", root.GetProperty("message").GetString());
+        Assert.Equal("READY_FOR_ANALYSIS", root.GetProperty("status").GetString());
+
+        // A JSON boolean, not a string: the alarm's filter pattern is { $.import_event_missing IS TRUE }.
+        Assert.Equal(expectedMissing ? JsonValueKind.True : JsonValueKind.False, root.GetProperty("import_event_missing").ValueKind);
         Assert.DoesNotContain(PatientId, line, StringComparison.Ordinal);
     }
 

@@ -94,7 +94,11 @@ public sealed class ImportMonitorService
                 "The import job reports a status the monitor does not know."),
         };
 
-        return await RecordAsync(request, decision, cancellationToken);
+        // Judged on the record as read before asking HealthImaging: an event recorded after
+        // that read came too late to be what woke this check.
+        var eventMissing = decision.ImportStatus is ImportJobStatus.Completed or ImportJobStatus.Failed
+            && study.ImportEventStatus is null;
+        return await RecordAsync(request, decision, eventMissing, cancellationToken);
     }
 
     /// <summary>
@@ -245,7 +249,7 @@ public sealed class ImportMonitorService
         };
     }
 
-    private async Task<ImportPollOutcome> RecordAsync(ImportPollRequest request, Decision decision, CancellationToken cancellationToken)
+    private async Task<ImportPollOutcome> RecordAsync(ImportPollRequest request, Decision decision, bool eventMissing, CancellationToken cancellationToken)
     {
         var now = Timestamps.Now(_time);
         var update = new StudyUpdate
@@ -276,6 +280,10 @@ public sealed class ImportMonitorService
                 ImageSetId = decision.ImageSetId,
                 ImageSetIds = decision.ImageSetIds ?? [],
                 FailureReason = decision.FailureReason,
+
+                // Only the poll whose write ends the study reports it: a repeated or losing
+                // poll would count the same study twice.
+                ImportEventMissing = eventMissing,
             };
         }
 

@@ -43,6 +43,14 @@ public sealed record ImportPollOutcome
 
     /// <summary>One of <see cref="FailureReasons"/> when the study failed, else null.</summary>
     public string? FailureReason { get; init; }
+
+    /// <summary>
+    /// True when this poll found the import job COMPLETED or FAILED, recorded that on the study,
+    /// and the study it read held no <c>import_event_status</c>: HealthImaging's import-end
+    /// event had not arrived, so the workflow got here by timing out its event wait (or by the
+    /// fallback poll). False otherwise, also when the study was already terminal or is missing.
+    /// </summary>
+    public bool ImportEventMissing { get; init; }
 }
 
 /// <summary>What the backstop did: the study's status afterwards. Always final.</summary>

@@ -6,6 +6,7 @@ using Amazon.CDK.AWS.DynamoDB;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.Lambda;
+using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.SQS;
@@ -19,6 +20,7 @@ internal sealed record MonitoringProps(
     string? AlarmEmail,
     IFunction UploadFunction,
     IFunction MonitorFunction,
+    ILogGroup MonitorLogGroup,
     StateMachine StateMachine,
     ITable StudyTable,
     HttpApi Api,
@@ -32,6 +34,12 @@ internal sealed class Monitoring : Construct
 {
     /// <summary>p90 import duration above this is worth a look (the loop gives up at two hours).</summary>
     public static readonly Duration SlowImportThreshold = Duration.Minutes(30);
+
+    /// <summary>The metric the import-events-missing filter publishes, in the project's own namespace.</summary>
+    public const string ImportEventsMissingMetricName = "ImportEventsMissing";
+
+    /// <summary>Studies per hour that ended without an import-end event before someone is told.</summary>
+    public const int ImportEventsMissingThreshold = 3;
 
     public Monitoring(Construct scope, string id, MonitoringProps props)
         : base(scope, id)
@@ -92,6 +100,24 @@ internal sealed class Monitoring : Construct
             AlarmTopic.AddSubscription(new EmailSubscription(props.AlarmEmail));
         }
 
+        // The monitor logs import_event_missing on every poll; true only on the poll that ends a
+        // study whose HealthImaging import-end event never arrived. The project name as the
+        // namespace keeps two deployments in one account (say staging and prod) apart.
+        ImportEventsMissingFilter = new MetricFilter(this, "ImportEventsMissingFilter", new MetricFilterProps
+        {
+            LogGroup = props.MonitorLogGroup,
+            FilterPattern = FilterPattern.BooleanValue("$.import_event_missing", true),
+            MetricNamespace = project,
+            MetricName = ImportEventsMissingMetricName,
+            MetricValue = "1",
+            Unit = Unit.COUNT,
+        });
+        var eventsMissing = ImportEventsMissingFilter.Metric(new MetricOptions
+        {
+            Statistic = Stats.SUM,
+            Period = Duration.Hours(1),
+        });
+
         var fiveMinutes = Duration.Minutes(5);
         var alarms = new List<Alarm>
         {
@@ -139,6 +165,21 @@ internal sealed class Monitoring : Construct
                 ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
                 TreatMissingData = TreatMissingData.NOT_BREACHING,
             }),
+            // Events are best effort, and an import that outlives the event wait can be seen
+            // ending by a poll just before its event lands: one or two an hour are noise, a
+            // steady stream means the rule or HealthImaging's events are broken.
+            new Alarm(this, "ImportEventsMissing", new AlarmProps
+            {
+                AlarmName = $"{project}-import-events-missing",
+                AlarmDescription = $"Imports end without HealthImaging's import-end event: check the {project}-import-job-ended rule "
+                    + "and HealthImaging's EventBridge events. Studies still finish through the fallback poll, up to "
+                    + "importEventWaitSeconds late.",
+                Metric = eventsMissing,
+                Threshold = ImportEventsMissingThreshold,
+                EvaluationPeriods = 1,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+            }),
         };
 
         var action = new SnsAction(AlarmTopic);
@@ -173,11 +214,18 @@ internal sealed class Monitoring : Construct
             Graph("Study table consumed capacity", fiveMinutes,
                 props.StudyTable.MetricConsumedReadCapacityUnits(new MetricOptions { Label = "read units" }),
                 props.StudyTable.MetricConsumedWriteCapacityUnits(new MetricOptions { Label = "write units" })));
+        // Labelled here only: a label on the alarm's metric would render it as a metric-math alarm.
+        Dashboard.AddWidgets(Graph(
+            "Imports ended without their event (per hour)",
+            Duration.Hours(1),
+            eventsMissing.With(new MetricOptions { Label = "studies" })));
     }
 
     public Key TopicKey { get; }
 
     public Topic AlarmTopic { get; }
+
+    public MetricFilter ImportEventsMissingFilter { get; }
 
     public IReadOnlyList<Alarm> Alarms { get; }
 

@@ -34,6 +34,7 @@ public sealed class MonitoringTests(DefaultStackFixture stack, CustomizedStackFi
                 $"AWS/States/ExecutionTime {{{machine}}}",
                 $"AWS/States/ExecutionsFailed {{{machine}}}",
                 $"AWS/States/ExecutionsTimedOut {{{machine}}}",
+                "stroke-detection-ai/ImportEventsMissing null",
             }.Order(StringComparer.Ordinal),
             watched);
     }
@@ -58,6 +59,53 @@ public sealed class MonitoringTests(DefaultStackFixture stack, CustomizedStackFi
             ("ExtendedStatistic", "p90"),
             ("Threshold", 1_800_000),
             ("ComparisonOperator", "GreaterThanThreshold")));
+    }
+
+    [Fact]
+    public void ImportEventsMissingFilter_ShouldCountMonitorLogLinesThatReportAMissingImportEvent()
+    {
+        var monitorLogGroup = stack.LogicalId(stack.Stack.ImportMonitor.LogGroup);
+
+        stack.Template.ResourcePropertiesCountIs("AWS::Logs::MetricFilter", Obj(("LogGroupName", Ref(monitorLogGroup))), 1);
+        stack.Template.HasResourceProperties("AWS::Logs::MetricFilter", Obj(
+            ("LogGroupName", Ref(monitorLogGroup)),
+            ("FilterPattern", "{ $.import_event_missing IS TRUE }"),
+            ("MetricTransformations", Arr(Obj(
+                ("MetricNamespace", "stroke-detection-ai"),
+                ("MetricName", "ImportEventsMissing"),
+                ("MetricValue", "1"),
+                ("Unit", "Count"))))));
+    }
+
+    [Fact]
+    public void ImportEventsMissingAlarm_ShouldFireOnThreeStudiesWithoutTheirEventInAnHour()
+    {
+        var topic = stack.LogicalId(stack.Stack.Monitoring.AlarmTopic);
+
+        stack.Template.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
+            ("AlarmName", "stroke-detection-ai-import-events-missing"),
+            ("AlarmDescription", Match.StringLikeRegexp("stroke-detection-ai-import-job-ended")),
+            ("Namespace", "stroke-detection-ai"),
+            ("MetricName", "ImportEventsMissing"),
+            ("Statistic", "Sum"),
+            ("Period", 3600),
+            ("EvaluationPeriods", 1),
+            ("Threshold", 3),
+            ("ComparisonOperator", "GreaterThanOrEqualToThreshold"),
+            ("TreatMissingData", "notBreaching"),
+            ("AlarmActions", Arr(Ref(topic)))));
+    }
+
+    [Fact]
+    public void ImportEventsMissing_WhenTheProjectNameChanges_ShouldUseItsOwnNamespace()
+    {
+        // Two deployments in one account must not add up each other's missing events.
+        var prefix = CustomizedStackFixture.ProjectName;
+
+        customized.Template.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
+            ("AlarmName", prefix + "-import-events-missing"),
+            ("Namespace", prefix),
+            ("MetricName", "ImportEventsMissing")));
     }
 
     [Fact]
@@ -119,9 +167,11 @@ public sealed class MonitoringTests(DefaultStackFixture stack, CustomizedStackFi
                 "Import execution time (ms)",
                 "Execution success rate (%)",
                 "Study table consumed capacity",
+                "Imports ended without their event (per hour)",
             ],
             titles);
         Assert.Contains("ConsumedWriteCapacityUnits", text, StringComparison.Ordinal);
         Assert.Contains("100 * FILL(succeeded, 0)", text, StringComparison.Ordinal);
+        Assert.Contains("\"ImportEventsMissing\"", text, StringComparison.Ordinal);
     }
 }
