@@ -58,6 +58,16 @@ internal sealed record FaultRunOptions
         Seed = seed,
     };
 
+    /// <summary>
+    /// Only the monitor fails: every invocation that records (or finds) <c>READY_FOR_ANALYSIS</c>
+    /// dies before answering, so the state machine never sees the ready answer for any study.
+    /// </summary>
+    public static SandboxFaults CrashMonitorWhenReady(int seed) => new()
+    {
+        Monitor = new LambdaFaults { CrashWhenReady = true },
+        Seed = seed,
+    };
+
     /// <summary>Only the monitor fails: <paramref name="rate"/> of its invocations hang until the function's timeout.</summary>
     public static SandboxFaults MonitorTimeouts(double rate, int seed) => new()
     {
