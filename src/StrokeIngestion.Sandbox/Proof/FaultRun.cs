@@ -187,10 +187,14 @@ internal sealed record FaultRunReport
     /// <summary>Final refusals by status and code (all inputs are valid, so these are dependency failures that outlasted the client's retries).</summary>
     public IReadOnlyDictionary<string, int> RejectedByCode => ReportText.Rejections(Results);
 
-    /// <summary>Lost, duplicated, half-done or inconsistent: any of these fails the proof.</summary>
+    /// <summary>
+    /// Lost, duplicated, half-done or inconsistent: any of these fails the proof. A READY study
+    /// without its Study Ready event is half-done: Phase 2 would never analyse it.
+    /// </summary>
     public bool Passed =>
         Settled
         && Findings.Lost.Count == 0
+        && Findings.ReadyWithoutEvent.Count == 0
         && Findings.Duplicates == 0
         && Findings.ImportingWithNothingBehind == 0
         && Findings.ImportingAtEnd == 0
