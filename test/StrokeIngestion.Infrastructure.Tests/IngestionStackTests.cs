@@ -177,7 +177,7 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
     }
 
     [Fact]
-    public void StateMachineRole_ShouldInvokeTheMonitorUpdateTheTableAndPublishReadyEvents()
+    public void StateMachineRole_ShouldInvokeTheMonitorReadAndUpdateTheTableAndPublishReadyEvents()
     {
         var role = stack.LogicalId(stack.Stack.Workflow.StateMachine.Role);
         var monitor = stack.LogicalId(stack.Stack.ImportMonitor.Function);
@@ -187,6 +187,8 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
 
         Assert.Equal(
             Sorted(
+                // ReadStudyOutcome: a study already READY when MarkMonitorFailed runs is still announced.
+                "Allow dynamodb:GetItem arn:{AWS::Partition}:dynamodb:{AWS::Region}:{AWS::AccountId}:table/{StudyMetadataTable}",
                 "Allow dynamodb:UpdateItem arn:{AWS::Partition}:dynamodb:{AWS::Region}:{AWS::AccountId}:table/{StudyMetadataTable}",
                 "Allow events:PutEvents arn:{AWS::Partition}:events:{AWS::Region}:{AWS::AccountId}:event-bus/default",
                 $"Allow lambda:InvokeFunction {{{monitor}.Arn}}",

@@ -197,15 +197,7 @@ internal sealed class ImportWorkflow : Construct
             Cause = "The import status check kept failing; the study is marked failed.",
         });
 
-        var markTimedOut = MarkStudy("MarkTimedOut", props.StudyTable, StatusImportTimedOut, "import_timed_out", importTimedOut);
-        var markMonitorFailed = MarkStudy("MarkMonitorFailed", props.StudyTable, StatusImportFailed, "monitor_error", monitorFailed);
-
-        checkImportStatus.AddCatch(markMonitorFailed, new CatchProps
-        {
-            Errors = [Errors.ALL],
-            // Keeps the loop state (study_id) for the update; the error lands beside it.
-            ResultPath = "$.error",
-        });
+        var markTimedOut = MarkStudy("MarkTimedOut", props.StudyTable, StatusImportTimedOut, "import_timed_out", importTimedOut, importTimedOut);
 
         var publishStudyReady = new EventBridgePutEvents(this, "PublishStudyReady", new EventBridgePutEventsProps
         {
@@ -236,6 +228,24 @@ internal sealed class ImportWorkflow : Construct
             JitterStrategy = JitterType.FULL,
         });
         publishStudyReady.Next(new Succeed(this, "StudyReady"));
+
+        // MarkMonitorFailed finds the study already ended when the monitor recorded the outcome
+        // and its invocation failed afterwards (timed out after the write, then every retry
+        // failed too). A READY study must still be announced, or Phase 2 never analyses it.
+        var markMonitorFailed = MarkStudy(
+            "MarkMonitorFailed",
+            props.StudyTable,
+            StatusImportFailed,
+            "monitor_error",
+            monitorFailed,
+            ReadStudyOutcome(props.StudyTable, publishStudyReady, monitorFailed));
+
+        checkImportStatus.AddCatch(markMonitorFailed, new CatchProps
+        {
+            Errors = [Errors.ALL],
+            // Keeps the loop state (study_id) for the update; the error lands beside it.
+            ResultPath = "$.error",
+        });
 
         var isImportDone = new Choice(this, "IsImportDone")
             .When(
@@ -417,7 +427,79 @@ internal sealed class ImportWorkflow : Construct
     public static int TimeoutSecondsFor(int importEventWaitSeconds) =>
         Math.Max(TimeoutSeconds, importEventWaitSeconds + (MaxAttempts * PollIntervalSeconds) + TimeoutMarginSeconds);
 
-    private DynamoUpdateItem MarkStudy(string stateName, ITable table, string status, string reason, Fail then)
+    /// <summary>
+    /// ReadStudyOutcome → WasStudyReady: a study the monitor recorded READY goes on to
+    /// PublishStudyReady with the fields it reads, taken from the record; any other outcome,
+    /// or a read that keeps failing, ends in <paramref name="otherwise"/>.
+    /// </summary>
+    private DynamoGetItem ReadStudyOutcome(ITable table, IChainable publishStudyReady, Fail otherwise)
+    {
+        var read = new DynamoGetItem(this, "ReadStudyOutcome", new DynamoGetItemProps
+        {
+            Table = table,
+            Key = new Dictionary<string, DynamoAttributeValue>
+            {
+                [StudyTable.PartitionKey] = DynamoAttributeValue.FromString(JsonPath.StringAt("$.study_id")),
+            },
+            // The monitor's write has just been made; an eventually consistent read could miss it.
+            ConsistentRead = true,
+            ProjectionExpression =
+            [
+                new DynamoProjectionExpression().WithAttribute("#status"),
+                new DynamoProjectionExpression().WithAttribute("#datastore_id"),
+                new DynamoProjectionExpression().WithAttribute("#image_set_id"),
+                new DynamoProjectionExpression().WithAttribute("#image_set_ids"),
+            ],
+            // "status" is a DynamoDB reserved word; the others are named alike for one reading.
+            ExpressionAttributeNames = new Dictionary<string, string>
+            {
+                ["#status"] = "status",
+                ["#datastore_id"] = "datastore_id",
+                ["#image_set_id"] = "image_set_id",
+                ["#image_set_ids"] = "image_set_ids",
+            },
+            ResultPath = "$.study",
+        });
+        read.AddRetry(new RetryProps
+        {
+            Errors = [.. DynamoRetryErrors],
+            Interval = Duration.Seconds(1),
+            MaxAttempts = 5,
+            BackoffRate = 2,
+            JitterStrategy = JitterType.FULL,
+        });
+        read.AddCatch(otherwise, new CatchProps
+        {
+            Errors = [Errors.ALL],
+            ResultPath = JsonPath.DISCARD,
+        });
+
+        // Exactly the fields PublishStudyReady reads, as the monitor's output carries them.
+        var shapeReadyStudy = new Pass(this, "ShapeReadyStudy", new PassProps
+        {
+            Parameters = new Dictionary<string, object>
+            {
+                ["study_id"] = JsonPath.StringAt("$.study_id"),
+                ["datastore_id"] = JsonPath.StringAt("$.study.Item.datastore_id.S"),
+                ["image_set_id"] = JsonPath.StringAt("$.study.Item.image_set_id.S"),
+                ["image_set_ids"] = JsonPath.ListAt("$.study.Item.image_set_ids.L[*].S"),
+            },
+        });
+        shapeReadyStudy.Next(publishStudyReady);
+
+        // A missing item has no Item key, so IsPresent keeps the comparison from failing the execution.
+        read.Next(new Choice(this, "WasStudyReady")
+            .When(
+                Condition.And(
+                    Condition.IsPresent("$.study.Item.status.S"),
+                    Condition.StringEquals("$.study.Item.status.S", StatusReadyForAnalysis)),
+                shapeReadyStudy)
+            .Otherwise(otherwise));
+        return read;
+    }
+
+    /// <param name="whenAlreadyEnded">Where a study that already has an outcome (the condition failed) goes.</param>
+    private DynamoUpdateItem MarkStudy(string stateName, ITable table, string status, string reason, Fail then, IChainable whenAlreadyEnded)
     {
         var update = new DynamoUpdateItem(this, stateName, new DynamoUpdateItemProps
         {
@@ -455,7 +537,7 @@ internal sealed class ImportWorkflow : Construct
             BackoffRate = 2,
             JitterStrategy = JitterType.FULL,
         });
-        update.AddCatch(then, new CatchProps
+        update.AddCatch(whenAlreadyEnded, new CatchProps
         {
             Errors = [ConditionalCheckFailed],
             ResultPath = JsonPath.DISCARD,

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using StrokeIngestion.Core.Domain;
 using StrokeIngestion.Sandbox.StepFunctions.Asl;
 
 namespace StrokeIngestion.Sandbox.Faults;
@@ -119,7 +120,28 @@ internal sealed class FaultingLambda
             await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken);
         }
 
-        return await _inner(input, cancellationToken);
+        var output = await _inner(input, cancellationToken);
+        return faults.CrashWhenReady ? await CrashIfReadyAsync(output, cancellationToken) : output;
+    }
+
+    private async Task<Stream> CrashIfReadyAsync(Stream output, CancellationToken cancellationToken)
+    {
+        var answer = new MemoryStream();
+        await using (output)
+        {
+            await output.CopyToAsync(answer, cancellationToken);
+        }
+
+        answer.Position = 0;
+        var status = JsonNode.Parse(answer.ToArray())?["status"];
+        if (status is JsonValue value && value.TryGetValue<string>(out var text) && text == StudyStatus.ReadyForAnalysis)
+        {
+            await answer.DisposeAsync();
+            Interlocked.Increment(ref _crashesAfterRun);
+            throw Crashed();
+        }
+
+        return answer;
     }
 
     private static StatesErrorException Crashed() =>

@@ -11,6 +11,9 @@ namespace StrokeIngestion.Sandbox.Faults;
 /// <item><see cref="CrashRate"/>: the runtime dies before the handler does anything (<c>Runtime.ExitError</c>).</item>
 /// <item><see cref="CrashAfterRunRate"/>: the handler runs to its end (its writes land), then the runtime dies before answering (<c>Runtime.ExitError</c>).</item>
 /// <item><see cref="TimeoutRate"/>: the function hangs until its configured timeout (<c>Lambda.Unknown</c>, "Task timed out").</item>
+/// <item><see cref="CrashWhenReady"/>: on top of the drawn outcome, every invocation whose handler answers
+/// <c>READY_FOR_ANALYSIS</c> dies before answering (<c>Runtime.ExitError</c>): the monitor recorded the
+/// outcome and then fails for good for that study.</item>
 /// </list>
 /// </summary>
 /// <remarks>Immutable: replace the whole record on the <see cref="FaultingLambda"/> to change it while executions run.</remarks>
@@ -27,6 +30,8 @@ internal sealed record LambdaFaults
     public double CrashAfterRunRate { get; init; }
 
     public double TimeoutRate { get; init; }
+
+    public bool CrashWhenReady { get; init; }
 
     /// <summary>Share of invocations slowed down by a delay between <see cref="MinLatency"/> and <see cref="MaxLatency"/> (keep it below the function's timeout).</summary>
     public double LatencyRate { get; init; }

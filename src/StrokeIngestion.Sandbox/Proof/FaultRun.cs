@@ -58,6 +58,16 @@ internal sealed record FaultRunOptions
         Seed = seed,
     };
 
+    /// <summary>
+    /// Only the monitor fails: every invocation that records (or finds) <c>READY_FOR_ANALYSIS</c>
+    /// dies before answering, so the state machine never sees the ready answer for any study.
+    /// </summary>
+    public static SandboxFaults CrashMonitorWhenReady(int seed) => new()
+    {
+        Monitor = new LambdaFaults { CrashWhenReady = true },
+        Seed = seed,
+    };
+
     /// <summary>Only the monitor fails: <paramref name="rate"/> of its invocations hang until the function's timeout.</summary>
     public static SandboxFaults MonitorTimeouts(double rate, int seed) => new()
     {
@@ -177,10 +187,14 @@ internal sealed record FaultRunReport
     /// <summary>Final refusals by status and code (all inputs are valid, so these are dependency failures that outlasted the client's retries).</summary>
     public IReadOnlyDictionary<string, int> RejectedByCode => ReportText.Rejections(Results);
 
-    /// <summary>Lost, duplicated, half-done or inconsistent: any of these fails the proof.</summary>
+    /// <summary>
+    /// Lost, duplicated, half-done or inconsistent: any of these fails the proof. A READY study
+    /// without its Study Ready event is half-done: Phase 2 would never analyse it.
+    /// </summary>
     public bool Passed =>
         Settled
         && Findings.Lost.Count == 0
+        && Findings.ReadyWithoutEvent.Count == 0
         && Findings.Duplicates == 0
         && Findings.ImportingWithNothingBehind == 0
         && Findings.ImportingAtEnd == 0

@@ -130,11 +130,12 @@ internal static class PipelineAudit
         var jobs = host.HealthImaging.Jobs();
         var jobsById = jobs.ToDictionary(j => j.JobId, StringComparer.Ordinal);
         var imageSets = host.HealthImaging.ImageSets.ToDictionary(s => s.ImageSetId, StringComparer.Ordinal);
-        var readyEvents = host.StepFunctions.Events.Snapshot()
+        var readyEventDetails = host.StepFunctions.Events.Snapshot()
             .Where(e => e.DetailType == StudyReadyDetailType)
-            .Select(e => JsonNode.Parse(e.Detail)?["study_id"]?.GetValue<string>() ?? string.Empty)
-            .GroupBy(id => id, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            .Select(e => JsonNode.Parse(e.Detail))
+            .GroupBy(d => d?["study_id"]?.GetValue<string>() ?? string.Empty, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var readyEvents = readyEventDetails.ToDictionary(p => p.Key, p => p.Value.Count, StringComparer.Ordinal);
 
         var accepted = results.Where(r => r.Accepted).ToList();
         var acceptedIds = accepted.Select(r => r.StudyId ?? string.Empty).ToHashSet(StringComparer.Ordinal);
@@ -175,6 +176,17 @@ internal static class PipelineAudit
             if (study.Status == StudyStatus.ReadyForAnalysis && !readyEvents.ContainsKey(id))
             {
                 readyWithoutEvent.Add($"{id}: workflow {execution?.StatusText} {execution?.Error}".TrimEnd());
+            }
+
+            // Phase 2 analyses the image sets the event names: they must be the ones recorded.
+            foreach (var detail in readyEventDetails.GetValueOrDefault(id) ?? [])
+            {
+                var announced = detail?["image_set_ids"]?.AsArray().Select(n => n?.GetValue<string>() ?? string.Empty) ?? [];
+                if (!announced.SequenceEqual(study.ImageSetIds ?? [], StringComparer.Ordinal)
+                    || detail?["image_set_id"]?.GetValue<string>() != study.ImageSetId)
+                {
+                    inconsistent.Add($"{id}: Study Ready event's image sets differ from the record");
+                }
             }
         }
 

@@ -40,6 +40,7 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
     private readonly ConcurrentDictionary<ExecutionRecord, Task> _running = new();
     private readonly LambdaFunctions _lambda;
     private readonly DynamoDbUpdateItemTask _dynamoDb;
+    private readonly DynamoDbGetItemTask _dynamoDbGet;
     private readonly EventBridgePutEventsTask _putEvents;
     private readonly ILogger _logger;
     private readonly Random _faultRandom;
@@ -67,6 +68,7 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
         Events = new EventLog(Options.TimeProvider, Options.Region, Options.AccountId, Options.EventLogPath);
         _lambda = new LambdaFunctions(Options.TimeProvider, Options.TimeoutScale);
         _dynamoDb = new DynamoDbUpdateItemTask(() => _dynamoDbClient);
+        _dynamoDbGet = new DynamoDbGetItemTask(() => _dynamoDbClient);
         _putEvents = new EventBridgePutEventsTask(Events);
         _faultRandom = new Random(Options.FaultSeed);
     }
@@ -175,7 +177,7 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
     public void RegisterFunction(string functionNameOrArn, Func<Stream, CancellationToken, Task<Stream>> handler, TimeSpan? timeout = null) =>
         _lambda.Register(functionNameOrArn, handler, timeout);
 
-    /// <summary>The DynamoDB endpoint <c>dynamodb:updateItem</c> tasks write to.</summary>
+    /// <summary>The DynamoDB endpoint <c>dynamodb:updateItem</c> and <c>dynamodb:getItem</c> tasks call.</summary>
     public void UseDynamoDb(IAmazonDynamoDB client) => _dynamoDbClient = client;
 
     public SfnResult<StartExecutionResponse> StartExecution(string? stateMachineArn, string? name, string? input)
@@ -544,6 +546,7 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
     {
         TaskResourceKind.LambdaInvoke or TaskResourceKind.LambdaFunctionArn => _lambda,
         TaskResourceKind.DynamoDbUpdateItem => _dynamoDb,
+        TaskResourceKind.DynamoDbGetItem => _dynamoDbGet,
         _ => _putEvents,
     };
 

@@ -38,12 +38,59 @@ public sealed class MonitorKillTests(ITestOutputHelper output)
         Assert.Equal(failed, findings.FailureReasons.GetValueOrDefault("monitor_error"));
 
         // Caught after it recorded READY: the catch path must not overwrite the outcome (its
-        // condition fails, and that is caught); the study stays READY with its image sets, but
-        // the workflow ends without publishing — the gap reported to the lead.
-        var keptReady = findings.ReadyWithoutEvent.Count;
-        Assert.Equal(keptReady, report.Catches.GetValueOrDefault("MarkMonitorFailed DynamoDB.ConditionalCheckFailedException"));
-        Assert.Equal(failed + keptReady, findings.ExecutionOutcomes.GetValueOrDefault("FAILED MonitorFailed"));
-        Assert.Equal(findings.AcceptedByStatus.GetValueOrDefault(Ready) - keptReady, findings.ExecutionOutcomes.GetValueOrDefault("SUCCEEDED"));
+        // condition fails, and that is caught), and the READY record it then reads is announced.
+        Assert.Empty(findings.ReadyWithoutEvent);
+        Assert.Equal(0, findings.StudiesWithSeveralReadyEvents);
+        Assert.Equal(failed, findings.ExecutionOutcomes.GetValueOrDefault("FAILED MonitorFailed"));
+        Assert.Equal(findings.AcceptedByStatus.GetValueOrDefault(Ready), findings.ExecutionOutcomes.GetValueOrDefault("SUCCEEDED"));
+    }
+
+    [SkippableFact]
+    public async Task RunAsync_WhenTheMonitorRecordsReadyThenFailsForGood_ShouldStillAnnounceEveryStudyOnce()
+    {
+        // Arrange: every invocation that records READY_FOR_ANALYSIS dies before answering, and so
+        // does every retry for that study: the state machine never sees a ready answer.
+        var options = new FaultRunOptions { Uploads = 4, FailedImports = 0, Faults = FaultRunOptions.CrashMonitorWhenReady(seed: 7) };
+
+        // Act
+        var report = await RunAsync(options);
+
+        // Assert: MarkMonitorFailed finds the study already READY, ReadStudyOutcome reads it, and
+        // PublishStudyReady announces it with the recorded image sets (the audit compares them).
+        var findings = report.Findings;
+        AssertEveryStudyEnded(report);
+        Assert.Equal(4, report.Catches.GetValueOrDefault("CheckImportStatus " + FaultingLambda.RuntimeExitError));
+        Assert.Equal(4, report.Catches.GetValueOrDefault("MarkMonitorFailed DynamoDB.ConditionalCheckFailedException"));
+        Assert.Equal(4, findings.AcceptedByStatus.GetValueOrDefault(Ready));
+        Assert.Equal(4, findings.ExecutionOutcomes.GetValueOrDefault("SUCCEEDED"));
+        Assert.Empty(findings.ReadyWithoutEvent);
+        Assert.Equal(0, findings.StudiesWithSeveralReadyEvents);
+        Assert.True(report.Passed);
+    }
+
+    [SkippableFact]
+    public async Task RunAsync_WhenTheMonitorCrashesBeforeRecordingAnything_ShouldMarkEveryStudyFailedWithoutAnEvent()
+    {
+        // Arrange: every invocation dies before the handler runs.
+        var options = new FaultRunOptions
+        {
+            Uploads = 3,
+            FailedImports = 0,
+            Faults = new SandboxFaults { Monitor = new LambdaFaults { CrashRate = 1 }, Seed = 7 },
+        };
+
+        // Act
+        var report = await RunAsync(options);
+
+        // Assert: MarkMonitorFailed records the failure itself; the outcome read never runs.
+        var findings = report.Findings;
+        AssertEveryStudyEnded(report);
+        Assert.Equal(3, findings.AcceptedByStatus.GetValueOrDefault(Failed));
+        Assert.Equal(3, findings.FailureReasons.GetValueOrDefault("monitor_error"));
+        Assert.Equal(3, findings.ExecutionOutcomes.GetValueOrDefault("FAILED MonitorFailed"));
+        Assert.Equal(0, report.Catches.GetValueOrDefault("MarkMonitorFailed DynamoDB.ConditionalCheckFailedException"));
+        Assert.Empty(findings.ReadyWithoutEvent);
+        Assert.Equal(0, findings.AcceptedByStatus.GetValueOrDefault(Ready));
     }
 
     [SkippableFact]

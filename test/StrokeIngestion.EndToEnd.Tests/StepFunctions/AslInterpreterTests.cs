@@ -345,6 +345,44 @@ public sealed class AslInterpreterTests
         Assert.Equal("""{"ok":true}""", execution.Output);
     }
 
+    [Fact]
+    public async Task Run_WhenAParameterPathHasAWildcard_ShouldSelectTheListOfMatchesSkippingElementsWithoutTheField()
+    {
+        // Arrange: DynamoDB JSON as a getItem task returns it.
+        const string definition = """
+            {"StartAt":"Shape","States":{
+              "Shape":{"Type":"Pass",
+                "Parameters":{"ids.$":"$.Item.ids.L[*].S","none.$":"$.Item.empty.L[*].S","values.$":"$.Item.m[*]"},
+                "End":true}}}
+            """;
+
+        // Act
+        var execution = await RunAsync(
+            definition,
+            """{"Item":{"ids":{"L":[{"S":"a"},{"N":"1"},{"S":"b"}]},"empty":{"L":[]},"m":{"x":1,"y":2}}}""");
+
+        // Assert
+        Assert.Equal(ExecutionStatus.Succeeded, execution.Status);
+        Assert.Equal("""{"ids":["a","b"],"none":[],"values":[1,2]}""", execution.Output);
+    }
+
+    [Fact]
+    public async Task Run_WhenAWildcardPathIsMissingBeforeTheWildcard_ShouldFailWithStatesRuntime()
+    {
+        // Arrange
+        const string definition = """
+            {"StartAt":"Shape","States":{
+              "Shape":{"Type":"Pass","Parameters":{"ids.$":"$.Item.ids.L[*].S"},"End":true}}}
+            """;
+
+        // Act
+        var execution = await RunAsync(definition, """{"Item":{}}""");
+
+        // Assert
+        Assert.Equal(ExecutionStatus.Failed, execution.Status);
+        Assert.Equal("States.Runtime", execution.Error);
+    }
+
     private static StepFunctionsEmulator Create(StepFunctionsEmulatorOptions? options = null) =>
         new(options ?? new StepFunctionsEmulatorOptions { TimeScale = 0, TimeProvider = new FakeTimeProvider(Start) });
 

@@ -20,6 +20,8 @@ public sealed class AslStateMachineTests
         { """{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Parameters":{"FunctionName":"fn","InvocationType":"Event"},"End":true}""", "parameter 'InvocationType'" },
         { """{"Type":"Pass","Parameters":{"greeting.$":"States.Format('hi {}', $.name)"},"End":true}""", "States.Format" },
         { """{"Type":"Pass","InputPath":"$.items[*]","End":true}""", "$.items[*]" },
+        { """{"Type":"Pass","Parameters":{"x.$":"$.items.*"},"End":true}""", "$.items.*" },
+        { """{"Type":"Task","Resource":"arn:aws:states:::dynamodb:getItem","Parameters":{"TableName":"t","Key":{},"AttributesToGet":["a"]},"End":true}""", "parameter 'AttributesToGet'" },
         { """{"Type":"Wait","Timestamp":"2026-01-01T00:00:00Z","End":true}""", "Field 'Timestamp'" },
         { """{"Type":"Choice","Choices":[{"Variable":"$.at","TimestampEquals":"2026-01-01T00:00:00Z","Next":"S"}]}""", "TimestampEquals" },
         { """{"Type":"Pass","Next":"Nowhere"}""", "'Nowhere'" },

@@ -72,6 +72,9 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack, CustomizedSta
                 ["MarkTimedOut"] = "Task",
                 ["ImportTimedOut"] = "Fail",
                 ["MarkMonitorFailed"] = "Task",
+                ["ReadStudyOutcome"] = "Task",
+                ["WasStudyReady"] = "Choice",
+                ["ShapeReadyStudy"] = "Pass",
                 ["MonitorFailed"] = "Fail",
             },
             states);
@@ -244,9 +247,9 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack, CustomizedSta
     }
 
     [Theory]
-    [InlineData("MarkTimedOut", "IMPORT_TIMED_OUT", "import_timed_out", "ImportTimedOut")]
-    [InlineData("MarkMonitorFailed", "IMPORT_FAILED", "monitor_error", "MonitorFailed")]
-    public void MarkState_ShouldRecordTheOutcomeOnlyOnAStudyStillInProgressThenFail(string name, string status, string reason, string fail)
+    [InlineData("MarkTimedOut", "IMPORT_TIMED_OUT", "import_timed_out", "ImportTimedOut", "ImportTimedOut")]
+    [InlineData("MarkMonitorFailed", "IMPORT_FAILED", "monitor_error", "MonitorFailed", "ReadStudyOutcome")]
+    public void MarkState_ShouldRecordTheOutcomeOnlyOnAStudyStillInProgressThenFail(string name, string status, string reason, string fail, string whenAlreadyEnded)
     {
         var state = States[name];
 
@@ -275,8 +278,90 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack, CustomizedSta
             """,
             state?["Parameters"]);
         Assert.Equal(fail, state?["Next"]?.GetValue<string>());
-        AssertJson($$"""[{ "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": null, "Next": "{{fail}}" }]""", state?["Catch"]);
+        AssertJson($$"""[{ "ErrorEquals": ["DynamoDB.ConditionalCheckFailedException"], "ResultPath": null, "Next": "{{whenAlreadyEnded}}" }]""", state?["Catch"]);
         Assert.Equal("Fail", States[fail]?["Type"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public void ReadStudyOutcome_ShouldReadTheRecordedOutcomeConsistentlyBesideTheLoopState()
+    {
+        var state = States["ReadStudyOutcome"];
+
+        Assert.Equal("arn:{AWS::Partition}:states:::dynamodb:getItem", state?["Resource"]?.GetValue<string>());
+        AssertJson(
+            """
+            {
+              "TableName": "{StudyMetadataTable}",
+              "Key": { "study_id": { "S.$": "$.study_id" } },
+              "ConsistentRead": true,
+              "ProjectionExpression": "#status,#datastore_id,#image_set_id,#image_set_ids",
+              "ExpressionAttributeNames": {
+                "#status": "status",
+                "#datastore_id": "datastore_id",
+                "#image_set_id": "image_set_id",
+                "#image_set_ids": "image_set_ids"
+              }
+            }
+            """,
+            state?["Parameters"]);
+        Assert.Equal("$.study", state?["ResultPath"]?.GetValue<string>());
+        Assert.Equal("WasStudyReady", state?["Next"]?.GetValue<string>());
+        var retry = Assert.Single(state?["Retry"]?.AsArray() ?? []);
+        Assert.Equal(ImportWorkflow.DynamoRetryErrors, PolicyStatements.Strings(retry?["ErrorEquals"]));
+    }
+
+    [Fact]
+    public void ReadStudyOutcome_WhenTheReadKeepsFailing_ShouldEndInMonitorFailed()
+    {
+        AssertJson("""[{ "ErrorEquals": ["States.ALL"], "ResultPath": null, "Next": "MonitorFailed" }]""", States["ReadStudyOutcome"]?["Catch"]);
+    }
+
+    [Fact]
+    public void WasStudyReady_ShouldSendOnlyAReadyRecordToPublishingElseFail()
+    {
+        AssertJson(
+            """
+            {
+              "Type": "Choice",
+              "Choices": [
+                {
+                  "And": [
+                    { "Variable": "$.study.Item.status.S", "IsPresent": true },
+                    { "Variable": "$.study.Item.status.S", "StringEquals": "READY_FOR_ANALYSIS" }
+                  ],
+                  "Next": "ShapeReadyStudy"
+                }
+              ],
+              "Default": "MonitorFailed"
+            }
+            """,
+            States["WasStudyReady"]);
+    }
+
+    [Fact]
+    public void ShapeReadyStudy_ShouldGivePublishStudyReadyExactlyTheFieldsItReadsFromTheRecord()
+    {
+        var state = States["ShapeReadyStudy"];
+        var publishedFields = States["PublishStudyReady"]?["Parameters"]?["Entries"]?[0]?["Detail"]?.AsObject()
+            .Select(p => p.Value?.GetValue<string>()?.TrimStart('$', '.'));
+
+        AssertJson(
+            """
+            {
+              "Type": "Pass",
+              "Parameters": {
+                "study_id.$": "$.study_id",
+                "datastore_id.$": "$.study.Item.datastore_id.S",
+                "image_set_id.$": "$.study.Item.image_set_id.S",
+                "image_set_ids.$": "$.study.Item.image_set_ids.L[*].S"
+              },
+              "Next": "PublishStudyReady"
+            }
+            """,
+            state);
+        Assert.Equal(
+            state?["Parameters"]?.AsObject().Select(p => p.Key[..^2]).Order(StringComparer.Ordinal),
+            publishedFields?.Order(StringComparer.Ordinal));
     }
 
     [Fact]

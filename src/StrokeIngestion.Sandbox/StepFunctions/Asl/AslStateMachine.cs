@@ -9,8 +9,8 @@ namespace StrokeIngestion.Sandbox.StepFunctions.Asl;
 /// rejects anything the interpreter does not implement with an <see cref="AslDefinitionException"/>
 /// naming the state and field: state types other than Wait, Task, Choice, Pass, Succeed and
 /// Fail; unknown fields; Task resources other than Lambda invoke (plain or .waitForTaskToken, which
-/// must pass $$.Task.Token), DynamoDB UpdateItem and
-/// EventBridge PutEvents; intrinsic functions; JSONPath beyond names and indexes.
+/// must pass $$.Task.Token), DynamoDB UpdateItem and GetItem and
+/// EventBridge PutEvents; intrinsic functions; JSONPath beyond names, indexes and [*] in <c>.$</c> fields.
 /// </summary>
 internal sealed partial class AslStateMachine
 {
@@ -45,6 +45,10 @@ internal sealed partial class AslStateMachine
             "ExpressionAttributeValues", "ReturnValues", "ReturnConsumedCapacity", "ReturnItemCollectionMetrics",
             "ReturnValuesOnConditionCheckFailure",
         ],
+        [TaskResourceKind.DynamoDbGetItem] =
+        [
+            "TableName", "Key", "ConsistentRead", "ProjectionExpression", "ExpressionAttributeNames", "ReturnConsumedCapacity",
+        ],
         [TaskResourceKind.EventBridgePutEvents] = ["Entries"],
     };
 
@@ -52,6 +56,7 @@ internal sealed partial class AslStateMachine
     {
         [TaskResourceKind.LambdaInvoke] = ["FunctionName"],
         [TaskResourceKind.DynamoDbUpdateItem] = ["TableName", "Key"],
+        [TaskResourceKind.DynamoDbGetItem] = ["TableName", "Key"],
         [TaskResourceKind.EventBridgePutEvents] = ["Entries"],
     };
 
@@ -238,6 +243,11 @@ internal sealed partial class AslStateMachine
             return new TaskResource(TaskResourceKind.DynamoDbUpdateItem, arn, null);
         }
 
+        if (DynamoDbGetItemPattern().IsMatch(arn))
+        {
+            return new TaskResource(TaskResourceKind.DynamoDbGetItem, arn, null);
+        }
+
         if (PutEventsPattern().IsMatch(arn))
         {
             return new TaskResource(TaskResourceKind.EventBridgePutEvents, arn, null);
@@ -245,7 +255,7 @@ internal sealed partial class AslStateMachine
 
         throw new AslDefinitionException(
             $"Task state '{stateName}' uses Resource '{arn}', which the sandbox interpreter does not implement " +
-            "(lambda:invoke, lambda:invoke.waitForTaskToken, a Lambda function ARN, dynamodb:updateItem and events:putEvents are; no .sync).");
+            "(lambda:invoke, lambda:invoke.waitForTaskToken, a Lambda function ARN, dynamodb:updateItem, dynamodb:getItem and events:putEvents are; no .sync).");
     }
 
     private static ChoiceState ParseChoice(string name, JsonObject state, JsonPath? inputPath, JsonPath? outputPath)
@@ -440,6 +450,9 @@ internal sealed partial class AslStateMachine
 
     [GeneratedRegex(@"^arn:[a-z-]+:states:::dynamodb:updateItem$")]
     private static partial Regex DynamoDbUpdateItemPattern();
+
+    [GeneratedRegex(@"^arn:[a-z-]+:states:::dynamodb:getItem$")]
+    private static partial Regex DynamoDbGetItemPattern();
 
     [GeneratedRegex(@"^arn:[a-z-]+:states:::events:putEvents$")]
     private static partial Regex PutEventsPattern();

@@ -74,6 +74,9 @@ internal enum TaskResourceKind
     /// <summary><c>arn:aws:states:::dynamodb:updateItem</c>.</summary>
     DynamoDbUpdateItem,
 
+    /// <summary><c>arn:aws:states:::dynamodb:getItem</c>.</summary>
+    DynamoDbGetItem,
+
     /// <summary><c>arn:aws:states:::events:putEvents</c>.</summary>
     EventBridgePutEvents,
 }

@@ -7,8 +7,10 @@ namespace StrokeIngestion.Sandbox.StepFunctions.Asl;
 /// <summary>
 /// The JSONPath subset Step Functions definitions use for InputPath, OutputPath, ResultPath,
 /// <c>.$</c> fields and Choice variables: <c>$</c>, <c>$.a.b</c>, <c>$['a']</c>, <c>$.a[0]</c>, and the
-/// same forms rooted at the context object (<c>$$.Execution.Id</c>). Wildcards, filters,
-/// slices and deep scan raise <see cref="AslDefinitionException"/> when the definition is parsed.
+/// same forms rooted at the context object (<c>$$.Execution.Id</c>); in <c>.$</c> fields also the
+/// wildcard <c>[*]</c> (<c>$.Item.ids.L[*].S</c>: every element of an array, or every value of
+/// an object), which selects a list. Other wildcards,
+/// filters, slices and deep scan raise <see cref="AslDefinitionException"/> when the definition is parsed.
 /// </summary>
 internal sealed class JsonPath
 {
@@ -33,9 +35,16 @@ internal sealed class JsonPath
     /// <summary>True when every step is a field name (what ResultPath accepts).</summary>
     public bool IsFieldsOnly => _segments.All(s => s is string);
 
+    /// <summary>False when the path has a wildcard: it then selects a list of every match.</summary>
+    public bool IsDefinite => !_segments.Any(s => s is Wildcard);
+
     public override string ToString() => Text;
 
-    public static JsonPath Parse(string text)
+    /// <param name="allowWildcard">
+    /// Whether <c>[*]</c> may appear: only where the interpreter implements it (<c>.$</c> fields of
+    /// Parameters and ResultSelector); everywhere else it is rejected as unimplemented.
+    /// </param>
+    public static JsonPath Parse(string text, bool allowWildcard = false)
     {
         ArgumentNullException.ThrowIfNull(text);
         if (!text.StartsWith('$'))
@@ -84,7 +93,16 @@ internal sealed class JsonPath
                 }
 
                 var inside = text[(position + 1)..end].Trim();
-                if (inside.Length >= 2 && (inside[0] == '\'' || inside[0] == '"') && inside[^1] == inside[0])
+                if (inside == "*")
+                {
+                    if (!allowWildcard)
+                    {
+                        throw Unsupported(text, "'[*]' outside a Parameters or ResultSelector field");
+                    }
+
+                    segments.Add(Wildcard.Instance);
+                }
+                else if (inside.Length >= 2 && (inside[0] == '\'' || inside[0] == '"') && inside[^1] == inside[0])
                 {
                     segments.Add(inside[1..^1]);
                 }
@@ -94,7 +112,7 @@ internal sealed class JsonPath
                 }
                 else
                 {
-                    throw Unsupported(text, $"'[{inside}]' (only [index] and ['name'] are implemented)");
+                    throw Unsupported(text, $"'[{inside}]' (only [index], ['name'] and [*] are implemented)");
                 }
 
                 position = end + 1;
@@ -112,9 +130,22 @@ internal sealed class JsonPath
     /// Finds the node the path selects. A JSON <c>null</c> that is present yields true with a null
     /// <paramref name="value"/>; the returned node still belongs to its tree (clone before reuse).
     /// </summary>
+    /// <remarks>
+    /// A path with <c>[*]</c> yields a new array of (copies of) every match, as Step Functions'
+    /// Jayway JSONPath does: a step missing after the wildcard drops that element, a step missing
+    /// before it means the path is not found.
+    /// </remarks>
     public bool TryGet(JsonNode? input, JsonNode? context, out JsonNode? value)
     {
         var current = IsContext ? context : input;
+        if (!IsDefinite)
+        {
+            var matches = new List<JsonNode?>();
+            var found = Collect(current, 0, matches);
+            value = found ? new JsonArray(matches.Select(m => m?.DeepClone()).ToArray()) : null;
+            return found;
+        }
+
         foreach (var segment in _segments)
         {
             switch (segment, current)
@@ -133,6 +164,42 @@ internal sealed class JsonPath
 
         value = current;
         return true;
+    }
+
+    // Returns false only for a step missing before any wildcard; after one, a miss just adds nothing.
+    private bool Collect(JsonNode? node, int index, List<JsonNode?> matches)
+    {
+        if (index == _segments.Count)
+        {
+            matches.Add(node);
+            return true;
+        }
+
+        switch (_segments[index], node)
+        {
+            case (Wildcard, JsonArray array):
+                foreach (var item in array)
+                {
+                    _ = Collect(item, index + 1, matches);
+                }
+
+                return true;
+            case (Wildcard, JsonObject obj):
+                foreach (var (_, child) in obj)
+                {
+                    _ = Collect(child, index + 1, matches);
+                }
+
+                return true;
+            case (Wildcard, _):
+                return true;
+            case (string name, JsonObject obj) when obj.TryGetPropertyValue(name, out var child):
+                return Collect(child, index + 1, matches);
+            case (int i, JsonArray array) when i < array.Count:
+                return Collect(array[i], index + 1, matches);
+            default:
+                return _segments.Take(index).Any(s => s is Wildcard);
+        }
     }
 
     /// <summary>
@@ -181,6 +248,11 @@ internal sealed class JsonPath
     private StatesErrorException ResultPathFailure(string stateName) => new(
         StatesErrors.Runtime,
         $"An error occurred while executing the state '{stateName}'. Unable to apply ResultPath '{Text}' to the input: a step on the way is not an object.");
+
+    private sealed class Wildcard
+    {
+        public static readonly Wildcard Instance = new();
+    }
 
     private static AslDefinitionException Unsupported(string text, string what) =>
         new(new StringBuilder().Append("JSONPath '").Append(text).Append("' uses ").Append(what)

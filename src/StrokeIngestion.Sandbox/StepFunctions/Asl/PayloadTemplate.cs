@@ -98,7 +98,7 @@ internal sealed class PayloadTemplate
 
                     try
                     {
-                        paths[text] = JsonPath.Parse(text);
+                        paths[text] = JsonPath.Parse(text, allowWildcard: true);
                     }
                     catch (AslDefinitionException ex)
                     {
