@@ -3,9 +3,12 @@ using System.Text.Json.Nodes;
 namespace StrokeIngestion.EndToEnd.Tests.StepFunctions;
 
 /// <summary>
-/// The processing state machine of the BRIEF's "State machine contract", written as the CDK
-/// constructs synthesize it (LambdaInvoke with OutputPath $.Payload, DynamoUpdateItem,
-/// EventBridgePutEvents; JSON field order and shapes as cdk synth emits them).
+/// The polling form of the processing state machine (the first contract: Wait → check → Choice,
+/// before AwaitImportEnd and ReadStudyOutcome were added), written as the CDK constructs
+/// synthesize it (LambdaInvoke with OutputPath $.Payload, DynamoUpdateItem, EventBridgePutEvents;
+/// JSON field order and shapes as cdk synth emits them). A fixed, hand-written definition for
+/// testing the emulator's interpreter; the stack's current definition runs in the Sandbox and
+/// Proof tests, straight from cdk.out.
 /// </summary>
 internal static class ContractDefinition
 {
