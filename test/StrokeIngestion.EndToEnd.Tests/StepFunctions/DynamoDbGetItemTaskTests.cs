@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using StrokeIngestion.Sandbox.Emulators;
 using StrokeIngestion.Sandbox.StepFunctions;
 
 namespace StrokeIngestion.EndToEnd.Tests.StepFunctions;
@@ -112,13 +113,11 @@ public sealed class DynamoDbGetItemTaskTests : IClassFixture<DynaliteProcess>
         var tables = await client.ListTablesAsync();
         if (tables.TableNames?.Contains(TableName) != true)
         {
-            await client.CreateTableAsync(new CreateTableRequest
-            {
-                TableName = TableName,
-                AttributeDefinitions = [new AttributeDefinition("study_id", ScalarAttributeType.S)],
-                KeySchema = [new KeySchemaElement("study_id", KeyType.HASH)],
-                BillingMode = BillingMode.PAY_PER_REQUEST,
-            });
+            // CreateTable answers before the table is ACTIVE; a write in between is refused.
+            await EmulatorResources.CreateTableAsync(
+                client,
+                new TableDefinition(TableName, new KeyAttribute("study_id", "S"), SortKey: null, GlobalSecondaryIndexes: []),
+                CancellationToken.None);
         }
 
         return client;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using StrokeIngestion.Sandbox.Emulators;
 using StrokeIngestion.Sandbox.StepFunctions;
 
 namespace StrokeIngestion.EndToEnd.Tests.StepFunctions;
@@ -107,7 +108,7 @@ public sealed class DynamoDbUpdateItemTaskTests : IClassFixture<DynaliteProcess>
         var execution = await emulator.WaitForCompletionAsync(started.Value?.ExecutionArn ?? string.Empty, guard.Token);
 
         // Assert
-        Assert.Equal(ExecutionStatus.Succeeded, execution.Status);
+        Assert.True(execution.Status == ExecutionStatus.Succeeded, $"{execution.Status}: {execution.Error}: {execution.Cause}");
         var attributes = JsonNode.Parse(execution.Output ?? "null")?["attributes"];
         Assert.Equal("12", attributes?["file_count"]?["N"]?.GetValue<string>());
         Assert.True(attributes?["accepted"]?["BOOL"]?.GetValue<bool>());
@@ -126,13 +127,11 @@ public sealed class DynamoDbUpdateItemTaskTests : IClassFixture<DynaliteProcess>
         var tables = await client.ListTablesAsync();
         if (tables.TableNames?.Contains(CdkStyleTemplate.TableName) != true)
         {
-            await client.CreateTableAsync(new CreateTableRequest
-            {
-                TableName = CdkStyleTemplate.TableName,
-                AttributeDefinitions = [new AttributeDefinition("study_id", ScalarAttributeType.S)],
-                KeySchema = [new KeySchemaElement("study_id", KeyType.HASH)],
-                BillingMode = BillingMode.PAY_PER_REQUEST,
-            });
+            // CreateTable answers before the table is ACTIVE; a write in between is refused.
+            await EmulatorResources.CreateTableAsync(
+                client,
+                new TableDefinition(CdkStyleTemplate.TableName, new KeyAttribute("study_id", "S"), SortKey: null, GlobalSecondaryIndexes: []),
+                CancellationToken.None);
         }
 
         return client;
