@@ -97,20 +97,7 @@ internal sealed class DynamoDbStudyStore : IStudyStore, IImportEventStore
             throw new ArgumentException($"Between 1 and {MaxExpectedStatuses} expected statuses are required.", nameof(expectedStatuses));
         }
 
-        var request = BuildUpdate(id, update, expectedStatuses);
-        try
-        {
-            await _dynamoDb.UpdateItemAsync(request, cancellationToken);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
-        catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
-        {
-            throw ErrorTranslator.Translate("UpdateItem", error);
-        }
+        return await ConditionalUpdateAsync(BuildUpdate(id, update, expectedStatuses), cancellationToken) is not null;
     }
 
     public async Task<bool> TryArmImportEventWaitAsync(StudyId id, string taskToken, string at, CancellationToken cancellationToken)
@@ -131,19 +118,7 @@ internal sealed class DynamoDbStudyStore : IStudyStore, IImportEventStore
             },
         };
 
-        try
-        {
-            await _dynamoDb.UpdateItemAsync(request, cancellationToken);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
-        catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
-        {
-            throw ErrorTranslator.Translate("UpdateItem", error);
-        }
+        return await ConditionalUpdateAsync(request, cancellationToken) is not null;
     }
 
     public async Task<ImportEventRecording> TryRecordImportEventAsync(StudyId id, string importJobId, string jobStatus, string at, CancellationToken cancellationToken)
@@ -167,18 +142,9 @@ internal sealed class DynamoDbStudyStore : IStudyStore, IImportEventStore
             ReturnValues = ReturnValue.ALL_NEW,
         };
 
-        UpdateItemResponse response;
-        try
-        {
-            response = await _dynamoDb.UpdateItemAsync(request, cancellationToken);
-        }
-        catch (ConditionalCheckFailedException)
+        if (await ConditionalUpdateAsync(request, cancellationToken) is not { } response)
         {
             return ImportEventRecording.Refused;
-        }
-        catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
-        {
-            throw ErrorTranslator.Translate("UpdateItem", error);
         }
 
         // Only the token is needed: reading the whole study would fail the wake-up on an
@@ -189,6 +155,23 @@ internal sealed class DynamoDbStudyStore : IStudyStore, IImportEventStore
                 ? value.S
                 : null;
         return new ImportEventRecording(true, token);
+    }
+
+    /// <summary>The answer, or null when the request's condition did not hold (nothing written).</summary>
+    private async Task<UpdateItemResponse?> ConditionalUpdateAsync(UpdateItemRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _dynamoDb.UpdateItemAsync(request, cancellationToken);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return null;
+        }
+        catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
+        {
+            throw ErrorTranslator.Translate("UpdateItem", error);
+        }
     }
 
     internal UpdateItemRequest BuildUpdate(StudyId id, StudyUpdate update, IReadOnlyCollection<string> expectedStatuses)
