@@ -131,6 +131,23 @@ public sealed class FunctionTests
     }
 
     [Theory]
+    [InlineData("application/json; charset=windows-1252", 415, "unsupported_charset")]
+    [InlineData("application/json; charset=iso-8859-1", 415, "unsupported_charset")]
+    [InlineData("application/json", 400, "invalid_encoding")]
+    public async Task Handle_WhenBodyIsWindows1252AsApiGatewaySendsIt_ShouldRefuseItNotStoreReplacementCharacters(string contentType, int status, string code)
+    {
+        // API Gateway never transcodes: bytes that are not UTF-8 reach the function as base64.
+        byte[] cp1252 = [.. Encoding.ASCII.GetBytes("{\"patient_id\":\"P1\",\"file_key\":\"uploads/a.dcm\",\"study_description\":\"H"), 0xE9, 0x80, .. Encoding.ASCII.GetBytes("\"}")];
+
+        var response = await InvokeAsync(Event(Convert.ToBase64String(cp1252), base64: false, contentType: contentType).Replace("\"isBase64Encoded\":false", "\"isBase64Encoded\":true", StringComparison.Ordinal));
+
+        Assert.Equal(status, response.GetProperty("statusCode").GetInt32());
+        using var body = JsonDocument.Parse(response.GetProperty("body").GetString() ?? "{}");
+        Assert.Equal(code, body.RootElement.GetProperty("error").GetProperty("code").GetString());
+        _objects.VerifyNoOtherCalls();
+    }
+
+    [Theory]
     [InlineData("not json at all")]
     [InlineData("[1,2,3]")]
     [InlineData("null")]

@@ -50,7 +50,11 @@ public static class DicomHeaderReader
     private const uint SopClassUidTag = 0x0008_0016;
     private const uint SopInstanceUidTag = 0x0008_0018;
     private const uint ModalityTag = 0x0008_0060;
+    private const uint PatientNameTag = 0x0010_0010;
     private const uint PatientIdTag = 0x0010_0020;
+    private const uint IssuerOfPatientIdTag = 0x0010_0021;
+    private const uint PatientBirthDateTag = 0x0010_0030;
+    private const uint PatientSexTag = 0x0010_0040;
     private const uint StudyInstanceUidTag = 0x0020_000D;
     private const uint SeriesInstanceUidTag = 0x0020_000E;
     private const uint ItemTag = 0xFFFE_E000;
@@ -477,7 +481,11 @@ public static class DicomHeaderReader
                 values.Modality,
                 values.PatientId,
                 values.StudyInstanceUid,
-                values.SeriesInstanceUid),
+                values.SeriesInstanceUid,
+                values.PatientName,
+                values.IssuerOfPatientId,
+                values.PatientBirthDate,
+                values.PatientSex),
             0,
             null);
 
@@ -509,7 +517,8 @@ public static class DicomHeaderReader
         isWhole ? Outcome.Malformed(problemWhenWhole) : Outcome.NeedMore(required);
 
     private static bool IsCaptured(uint tag) => tag is SpecificCharacterSetTag or SopClassUidTag or SopInstanceUidTag
-        or ModalityTag or PatientIdTag or StudyInstanceUidTag or SeriesInstanceUidTag;
+        or ModalityTag or PatientNameTag or PatientIdTag or IssuerOfPatientIdTag or PatientBirthDateTag or PatientSexTag
+        or StudyInstanceUidTag or SeriesInstanceUidTag;
 
     private static bool IsVrLetter(byte b) => b is >= (byte)'A' and <= (byte)'Z';
 
@@ -554,8 +563,10 @@ public static class DicomHeaderReader
         big ? BinaryPrimitives.ReadUInt32BigEndian(buffer[pos..]) : BinaryPrimitives.ReadUInt32LittleEndian(buffer[pos..]);
 
     /// <summary>
-    /// Trailing spaces and NULs are padding in every string VR; leading spaces only in CS.
-    /// Empty after trimming means "no value" (null).
+    /// Trailing spaces and NULs are padding in every string VR; leading spaces too in CS, LO
+    /// and DA (PS3.5 §6.2). Empty after trimming means "no value" (null). Bytes that are not
+    /// valid UTF-8 fall back to ISO 8859-1, which is lossless: U+FFFD replacement would make
+    /// two different damaged identifiers compare equal.
     /// </summary>
     private static string? DecodeText(ReadOnlySpan<byte> value, bool trimLeading, bool utf8)
     {
@@ -570,7 +581,9 @@ public static class DicomHeaderReader
             return null;
         }
 
-        return utf8 ? System.Text.Encoding.UTF8.GetString(value) : System.Text.Encoding.Latin1.GetString(value);
+        return utf8 && System.Text.Unicode.Utf8.IsValid(value)
+            ? System.Text.Encoding.UTF8.GetString(value)
+            : System.Text.Encoding.Latin1.GetString(value);
     }
 
     /// <summary>
@@ -657,7 +670,11 @@ public static class DicomHeaderReader
         public string? SopClassUid;
         public string? SopInstanceUid;
         public string? Modality;
+        public string? PatientName;
         public string? PatientId;
+        public string? IssuerOfPatientId;
+        public string? PatientBirthDate;
+        public string? PatientSex;
         public string? StudyInstanceUid;
         public string? SeriesInstanceUid;
 
@@ -679,8 +696,20 @@ public static class DicomHeaderReader
                 case ModalityTag:
                     Modality = DecodeText(value, trimLeading: true, utf8: false);
                     break;
+                case PatientNameTag:
+                    PatientName = DecodeText(value, trimLeading: false, utf8: Utf8);
+                    break;
                 case PatientIdTag:
-                    PatientId = DecodeText(value, trimLeading: false, utf8: Utf8);
+                    PatientId = DecodeText(value, trimLeading: true, utf8: Utf8);
+                    break;
+                case IssuerOfPatientIdTag:
+                    IssuerOfPatientId = DecodeText(value, trimLeading: true, utf8: Utf8);
+                    break;
+                case PatientBirthDateTag:
+                    PatientBirthDate = DecodeText(value, trimLeading: true, utf8: false);
+                    break;
+                case PatientSexTag:
+                    PatientSex = DecodeText(value, trimLeading: true, utf8: false);
                     break;
                 case StudyInstanceUidTag:
                     StudyInstanceUid = DecodeText(value, trimLeading: false, utf8: false);

@@ -14,6 +14,10 @@ public sealed record UploadCommand
     /// <summary>An object key, or a folder key ending in '/', under the upload prefix.</summary>
     public required string FileKey { get; init; }
 
+    /// <summary>
+    /// Ingest although the files' one DICOM PatientID differs from <see cref="PatientId"/> (a
+    /// site's own id format). Never admits files of two patients: see <c>StudyPatient</c>.
+    /// </summary>
     public bool AcceptPatientIdMismatch { get; init; }
 
     public string? IdempotencyKey { get; init; }

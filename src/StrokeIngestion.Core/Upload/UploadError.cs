@@ -3,7 +3,8 @@ namespace StrokeIngestion.Core.Upload;
 /// <summary>
 /// A refused upload: HTTP status, a stable snake_case code, a sentence naming the field,
 /// and the field (null when the request as a whole is at fault). Messages never carry
-/// request values: patient ids and file names are PHI.
+/// request values (patient ids and file names are PHI) nor values read from DICOM files:
+/// only field and attribute names, and our own limits and lists.
 /// </summary>
 public sealed record UploadError(int StatusCode, string Code, string Message, string? Field, TimeSpan? RetryAfter = null);
 
@@ -18,6 +19,12 @@ public static class UploadErrors
 
     public static UploadError UnsupportedMediaType() =>
         new(415, "unsupported_media_type", "Content-Type must be application/json.", null);
+
+    public static UploadError UnsupportedCharset() =>
+        new(415, "unsupported_charset", "The Content-Type charset must be utf-8 (or left out): the body must be JSON encoded as UTF-8.", null);
+
+    public static UploadError InvalidEncoding() =>
+        new(400, "invalid_encoding", "The request body is not valid UTF-8; send the JSON encoded as UTF-8, not Latin-1, Windows-1252 or UTF-16.", null);
 
     public static UploadError PayloadTooLarge(int limit) =>
         new(413, "payload_too_large", $"The request body must be at most {limit} bytes.", null);
@@ -44,10 +51,11 @@ public static class UploadErrors
         new(400, "invalid_field_type", $"The field '{field}' must be {expected}.", field);
 
     public static UploadError InvalidPatientId() =>
-        new(400, "invalid_patient_id", "The field 'patient_id' must be 1 to 64 letters, digits or '-'.", PatientIdField);
+        new(400, "invalid_patient_id", "The field 'patient_id' must be 1 to 64 ASCII letters, digits or '-'.", PatientIdField);
 
+    /// <param name="maxLength">In Unicode characters (code points): an emoji outside the BMP counts as one.</param>
     public static UploadError InvalidStudyDescription(int maxLength) =>
-        new(400, "invalid_study_description", $"The field 'study_description' must be at most {maxLength} characters without control characters.", StudyDescriptionField);
+        new(400, "invalid_study_description", $"The field 'study_description' must be at most {maxLength} Unicode characters (code points) without control characters.", StudyDescriptionField);
 
     public static UploadError InvalidFileKey(string uploadPrefix, string reason) =>
         new(400, "invalid_file_key", $"The field 'file_key' must name an object or folder under '{uploadPrefix}': {reason}.", FileKeyField);
@@ -83,14 +91,19 @@ public static class UploadErrors
     public static UploadError MissingDicomIdentifiers() =>
         new(422, "missing_dicom_identifiers", "An object named by 'file_key' lacks a StudyInstanceUID, SeriesInstanceUID or SOPInstanceUID.", FileKeyField);
 
-    public static UploadError UnsupportedTransferSyntax(string uid) =>
-        new(422, "unsupported_transfer_syntax", $"An object named by 'file_key' uses transfer syntax {uid}, which HealthImaging does not import.", FileKeyField);
+    public static UploadError UnsupportedTransferSyntax() =>
+        new(422, "unsupported_transfer_syntax", "An object named by 'file_key' uses a transfer syntax (0002,0010) that HealthImaging does not import; README lists the ones it does.", FileKeyField);
 
-    public static UploadError UnsupportedModality(string modality, IEnumerable<string> allowed) =>
-        new(422, "unsupported_modality", $"An object named by 'file_key' has modality '{modality}'; accepted modalities are {string.Join(", ", allowed)}.", FileKeyField);
+    /// <param name="allowed">The configured modalities (our settings, not the file's value, which is never repeated).</param>
+    public static UploadError UnsupportedModality(IEnumerable<string> allowed) =>
+        new(422, "unsupported_modality", $"An object named by 'file_key' has no Modality (0008,0060) or one other than {string.Join(", ", allowed)}.", FileKeyField);
 
     public static UploadError MixedStudies() =>
         new(422, "mixed_studies", "The objects under 'file_key' belong to more than one DICOM study (StudyInstanceUID); upload one study per request.", FileKeyField);
+
+    /// <param name="attribute">The DICOM keyword that disagrees, e.g. <c>PatientID</c>; never its values.</param>
+    public static UploadError MultiplePatients(string attribute) =>
+        new(422, "multiple_patients", $"The objects under 'file_key' disagree on the DICOM {attribute}: one study must hold one patient, and accept_patient_id_mismatch does not apply. Upload each patient's files separately.", FileKeyField);
 
     public static UploadError PatientIdMismatch() =>
         new(422, "patient_id_mismatch", "The DICOM PatientID of an object named by 'file_key' differs from 'patient_id'; set accept_patient_id_mismatch to true to ingest anyway.", PatientIdField);

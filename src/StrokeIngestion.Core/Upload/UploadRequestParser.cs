@@ -16,9 +16,14 @@ public static partial class UploadRequestParser
     /// <summary>Largest accepted body; a valid request is a few hundred bytes.</summary>
     public const int MaxBodyBytes = 16 * 1024;
 
+    /// <summary>In Unicode characters (code points, i.e. scalar values): a character outside the BMP counts once, not as two UTF-16 units.</summary>
     public const int MaxStudyDescriptionLength = 256;
 
+    /// <summary>In bytes of UTF-8, S3's own limit for an object key.</summary>
     public const int MaxFileKeyBytes = 1024;
+
+    /// <summary>Strict: a lone surrogate in a text body is refused, not replaced by U+FFFD.</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public static bool TryParse(
         HttpApiRequest request,
@@ -69,6 +74,11 @@ public static partial class UploadRequestParser
         return true;
     }
 
+    /// <summary>
+    /// <c>application/json</c>, with no charset or <c>charset=utf-8</c> (any case, quoted or not).
+    /// JSON between systems is UTF-8 (RFC 8259 §8.1): any other charset, even one whose bytes
+    /// happen to decode, is refused rather than guessed at. Other parameters are ignored.
+    /// </summary>
     private static UploadError? CheckContentType(string? contentType)
     {
         if (contentType is null)
@@ -76,10 +86,28 @@ public static partial class UploadRequestParser
             return UploadErrors.UnsupportedMediaType();
         }
 
-        var mediaType = contentType.Split(';', 2)[0].Trim();
-        return string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase)
-            ? null
-            : UploadErrors.UnsupportedMediaType();
+        var parts = contentType.Split(';');
+        if (!string.Equals(parts[0].Trim(), "application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return UploadErrors.UnsupportedMediaType();
+        }
+
+        foreach (var parameter in parts.Skip(1))
+        {
+            var (name, value) = parameter.IndexOf('=') is var at and >= 0
+                ? (parameter[..at].Trim(), parameter[(at + 1)..].Trim())
+                : (parameter.Trim(), string.Empty);
+            if (string.Equals(name, "charset", StringComparison.OrdinalIgnoreCase)
+                && !string.Equals(Unquote(value), "utf-8", StringComparison.OrdinalIgnoreCase))
+            {
+                return UploadErrors.UnsupportedCharset();
+            }
+        }
+
+        return null;
+
+        static string Unquote(string value) =>
+            value.Length >= 2 && value[0] == '"' && value[^1] == '"' ? value[1..^1] : value;
     }
 
     private static bool TryDecodeBody(HttpApiRequest request, out byte[] body, [NotNullWhen(false)] out UploadError? error)
@@ -119,7 +147,15 @@ public static partial class UploadRequestParser
                 return false;
             }
 
-            body = Encoding.UTF8.GetBytes(request.Body);
+            try
+            {
+                body = StrictUtf8.GetBytes(request.Body);
+            }
+            catch (EncoderFallbackException)
+            {
+                error = UploadErrors.InvalidEncoding();
+                return false;
+            }
         }
 
         if (body.Length > MaxBodyBytes)
@@ -131,6 +167,14 @@ public static partial class UploadRequestParser
         if (body.Length == 0)
         {
             error = UploadErrors.MissingBody();
+            return false;
+        }
+
+        // Checked on the whole body, not left to the JSON reader: a string it never decodes
+        // (a skipped value) would otherwise let invalid bytes through unnoticed.
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            error = UploadErrors.InvalidEncoding();
             return false;
         }
 
@@ -191,7 +235,7 @@ public static partial class UploadRequestParser
         }
         catch (InvalidOperationException)
         {
-            // GetString on a token that is not valid UTF-8 text.
+            // GetString on a string whose escapes spell a lone surrogate ("\ud800"): not text.
             error = UploadErrors.InvalidJson();
             return false;
         }
@@ -241,7 +285,7 @@ public static partial class UploadRequestParser
         }
 
         if (fields.StudyDescription is { } description
-            && (description.Length > MaxStudyDescriptionLength || description.Any(char.IsControl)))
+            && (CountCharacters(description) > MaxStudyDescriptionLength || description.Any(char.IsControl)))
         {
             return UploadErrors.InvalidStudyDescription(MaxStudyDescriptionLength);
         }
@@ -262,7 +306,7 @@ public static partial class UploadRequestParser
         }
         else if (Encoding.UTF8.GetByteCount(key) > MaxFileKeyBytes)
         {
-            reason = $"it must be at most {MaxFileKeyBytes} bytes";
+            reason = $"it must be at most {MaxFileKeyBytes} bytes in UTF-8";
         }
         else if (key.Any(char.IsControl))
         {
@@ -283,6 +327,12 @@ public static partial class UploadRequestParser
 
         return reason is null ? null : UploadErrors.InvalidFileKey(uploadPrefix, reason);
     }
+
+    /// <summary>
+    /// Unicode characters (scalar values). The JSON reader never yields a lone surrogate, so
+    /// every surrogate here is half of a pair that counts once.
+    /// </summary>
+    private static int CountCharacters(string text) => text.Length - text.Count(char.IsLowSurrogate);
 
     /// <summary>An unknown field's name is echoed only when it is short and plain; it is client text, not ours.</summary>
     private static string Printable(string name) =>

@@ -319,7 +319,7 @@ public sealed class UploadService
             {
                 var (header, error) = await DicomObjectInspector.InspectAsync(_objects, sources[index], _retry, ct);
                 headers[index] = header;
-                errors[index] = error ?? CheckHeader(command, header);
+                errors[index] = error ?? CheckHeader(header);
             });
 
         // Report the first problem in key order so that the answer is deterministic.
@@ -335,12 +335,26 @@ public sealed class UploadService
             return (null, UploadErrors.MixedStudies());
         }
 
+        // Study-wide before request-wide: two patients in one folder are refused even with the
+        // override, and the answer must not send the client to an override that cannot help.
+        if (StudyPatient.FindConflict(valid) is { } conflict)
+        {
+            return (null, conflict);
+        }
+
+        // The files agree on one PatientID (padding already removed, PS3.5 §6.2); it either is
+        // the request's patient_id or the client accepted the difference.
+        var mismatch = !string.Equals(valid[0].PatientId, command.PatientId, StringComparison.Ordinal);
+        if (mismatch && !command.AcceptPatientIdMismatch)
+        {
+            return (null, UploadErrors.PatientIdMismatch());
+        }
+
         var series = valid.Select(h => h.SeriesInstanceUid ?? string.Empty).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var mismatch = valid.Any(h => h.PatientId != command.PatientId);
         return (new HeaderSummary(valid[0].Modality ?? string.Empty, studyUid, series, mismatch), null);
     }
 
-    private UploadError? CheckHeader(UploadCommand command, DicomHeader? header)
+    private UploadError? CheckHeader(DicomHeader? header)
     {
         if (header is null)
         {
@@ -349,7 +363,7 @@ public sealed class UploadService
 
         if (!TransferSyntaxes.IsSupportedByHealthImaging(header.TransferSyntaxUid))
         {
-            return UploadErrors.UnsupportedTransferSyntax(header.TransferSyntaxUid);
+            return UploadErrors.UnsupportedTransferSyntax();
         }
 
         if (string.IsNullOrEmpty(header.StudyInstanceUid) || string.IsNullOrEmpty(header.SeriesInstanceUid) || string.IsNullOrEmpty(header.SopInstanceUid))
@@ -357,18 +371,9 @@ public sealed class UploadService
             return UploadErrors.MissingDicomIdentifiers();
         }
 
-        var modality = header.Modality ?? string.Empty;
-        if (!_settings.AllowedModalities.Contains(modality))
-        {
-            return UploadErrors.UnsupportedModality(modality.Length == 0 ? "(none)" : modality, _settings.AllowedModalities.Order(StringComparer.Ordinal));
-        }
-
-        if (header.PatientId != command.PatientId && !command.AcceptPatientIdMismatch)
-        {
-            return UploadErrors.PatientIdMismatch();
-        }
-
-        return null;
+        return _settings.AllowedModalities.Contains(header.Modality ?? string.Empty)
+            ? null
+            : UploadErrors.UnsupportedModality(_settings.AllowedModalities.Order(StringComparer.Ordinal));
     }
 
     private Study NewStudy(StudyId id, UploadCommand command, string fingerprint, IReadOnlyList<StoredObject> sources, HeaderSummary summary)

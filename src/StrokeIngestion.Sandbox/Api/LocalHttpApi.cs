@@ -223,10 +223,15 @@ internal sealed class LocalHttpApi : IAsyncDisposable
             headers[header.Key.ToLowerInvariant()] = string.Join(',', header.Value.ToArray());
         }
 
+        // API Gateway hands a text body (text/*, JSON, XML) over as a string, anything else as
+        // base64; it never transcodes, whatever the charset says. A "text" body that is not
+        // valid UTF-8 cannot travel as a JSON string without loss, so it goes as base64 too
+        // (the handler then refuses the bytes; a lossy decode here would hide them).
         var contentType = context.Request.ContentType ?? string.Empty;
-        var isText = contentType.StartsWith("text/", StringComparison.OrdinalIgnoreCase)
+        var isText = (contentType.StartsWith("text/", StringComparison.OrdinalIgnoreCase)
             || contentType.Contains("json", StringComparison.OrdinalIgnoreCase)
-            || contentType.Contains("xml", StringComparison.OrdinalIgnoreCase);
+            || contentType.Contains("xml", StringComparison.OrdinalIgnoreCase))
+            && System.Text.Unicode.Utf8.IsValid(bytes);
         var now = DateTimeOffset.UtcNow;
         return new HttpApiRequest
         {

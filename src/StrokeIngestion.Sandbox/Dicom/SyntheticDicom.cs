@@ -30,6 +30,15 @@ internal sealed record SyntheticDicomParameters
 
     public string PatientName { get; init; } = "Synthetic^Patient";
 
+    /// <summary>(0010,0021); not written when null.</summary>
+    public string? IssuerOfPatientId { get; init; }
+
+    /// <summary>(0010,0030), DA; written empty (Type 2, unknown) when empty.</summary>
+    public string PatientBirthDate { get; init; } = "19700101";
+
+    /// <summary>(0010,0040), CS; written empty (Type 2, unknown) when empty.</summary>
+    public string PatientSex { get; init; } = "O";
+
     /// <summary><c>CT</c> or <c>MR</c>; selects the SOP class and the modality-specific elements.</summary>
     public string Modality { get; init; } = "CT";
 
@@ -218,8 +227,13 @@ internal static class SyntheticDicom
 
         Text(0x0010_0010, "PN", p.PatientName);
         Text(0x0010_0020, "LO", p.PatientId);
-        Text(0x0010_0030, "DA", "19700101");
-        Text(0x0010_0040, "CS", "O");
+        if (p.IssuerOfPatientId is not null)
+        {
+            Text(0x0010_0021, "LO", p.IssuerOfPatientId);
+        }
+
+        Text(0x0010_0030, "DA", p.PatientBirthDate);
+        Text(0x0010_0040, "CS", p.PatientSex);
         Text(0x0018_0050, "DS", "5");
         if (isCt)
         {

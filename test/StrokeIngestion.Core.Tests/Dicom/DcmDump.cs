@@ -27,6 +27,7 @@ internal static partial class DcmDump
     [
         "PatientID", "StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID",
         "Modality", "TransferSyntaxUID", "MediaStorageSOPClassUID", "MediaStorageSOPInstanceUID",
+        "PatientName", "IssuerOfPatientID", "PatientBirthDate", "PatientSex",
     ];
 
     public static string Require() => ExternalTool.Require("dcmdump", "apt-get install dcmtk");
@@ -85,7 +86,7 @@ internal static partial class DcmDump
                 var value = match.Groups["value"].Success ? match.Groups["value"].Value
                     : match.Groups["hex"].Success ? FromHex(match.Groups["hex"].Value)
                     : null;
-                topLevel[name] = Normalize(value, trimLeading: match.Groups["vr"].Value == "CS" || name == "Modality");
+                topLevel[name] = Normalize(value, trimLeading: match.Groups["vr"].Value is "CS" or "LO" or "DA" || name is "Modality" or "PatientID" or "IssuerOfPatientID" or "PatientSex" or "PatientBirthDate");
             }
         }
 

@@ -71,14 +71,18 @@ public sealed class DicomHeaderReaderCorpusTests(ITestOutputHelper output)
                 dump.Value("Modality"),
                 dump.Value("PatientID"),
                 dump.Value("StudyInstanceUID"),
-                dump.Value("SeriesInstanceUID"));
+                dump.Value("SeriesInstanceUID"),
+                dump.Value("PatientName"),
+                dump.Value("IssuerOfPatientID"),
+                dump.Value("PatientBirthDate"),
+                dump.Value("PatientSex"));
             compared++;
             Compare(failures, name, "whole", expected, whole);
             Compare(failures, name, $"progressive ({rounds} more reads)", expected, progressive);
         }
 
         output.WriteLine(
-            $"{files.Count} files: {compared} compared with dcmdump ({compared * 7} values, each read whole and progressively), " +
+            $"{files.Count} files: {compared} compared with dcmdump ({compared * 11} values, each read whole and progressively), " +
             $"{rejected} rejected by dcmdump, {withoutPreamble} read by dcmdump without a Part 10 preamble, " +
             $"{withoutSyntax} without a transfer syntax; {failures.Count} disagreements");
         Assert.Empty(failures);

@@ -479,8 +479,70 @@ public sealed class DicomHeaderReaderTests
         // Assert
         Assert.Equal("1.2.3", header?.SopInstanceUid);
         Assert.Equal("MR", header?.Modality);
-        Assert.Equal(@" A\B", header?.PatientId);
+        Assert.Equal(@"A\B", header?.PatientId);
         Assert.Null(header?.StudyInstanceUid);
+    }
+
+    [Theory]
+    [InlineData("P1")]
+    [InlineData(" P1")]
+    [InlineData("P1 ")]
+    [InlineData("   P1    ")]
+    [InlineData("P1\0")]
+    [InlineData("P1\0\0\0")]
+    [InlineData(" P1 \0")]
+    public void Read_WhenPatientIdIsPaddedAsPs35Allows_ShouldReadTheSameValue(string stored)
+    {
+        // PS3.5 §6.2: leading and trailing spaces of an LO value are not significant; NUL is
+        // trailing padding some writers use.
+        var bytes = Encoding.ASCII.GetBytes(stored);
+        var dataset = Explicit(PatientIdTag, "LO", bytes.Length % 2 == 0 ? bytes : [.. bytes, (byte)' ']);
+
+        var header = DicomHeaderReader.Read(Part10(ExplicitLittle, dataset), isWholeObject: true).Header;
+
+        Assert.Equal("P1", header?.PatientId);
+    }
+
+    [Theory]
+    [InlineData("P 1", "P 1")]
+    [InlineData("\0P1", "\0P1")]
+    [InlineData("p1", "p1")]
+    public void Read_WhenPatientIdDiffersInsideTheValue_ShouldKeepTheDifference(string stored, string expected)
+    {
+        var bytes = Encoding.ASCII.GetBytes(stored);
+        var dataset = Explicit(PatientIdTag, "LO", bytes.Length % 2 == 0 ? bytes : [.. bytes, (byte)' ']);
+
+        var header = DicomHeaderReader.Read(Part10(ExplicitLittle, dataset), isWholeObject: true).Header;
+
+        Assert.Equal(expected, header?.PatientId);
+    }
+
+    [Fact]
+    public void Read_WhenPatientModuleIsPresent_ShouldReturnTheIdentityAttributesTrimmed()
+    {
+        var dataset = Concat(
+            Explicit(0x0010_0010, "PN", Encoding.ASCII.GetBytes("DOE^JOHN  ")),
+            Explicit(PatientIdTag, "LO", Encoding.ASCII.GetBytes(" P1 ")),
+            Explicit(0x0010_0021, "LO", Encoding.ASCII.GetBytes(" HOSP-A ")),
+            Explicit(0x0010_0030, "DA", Encoding.ASCII.GetBytes("19500101")),
+            Explicit(0x0010_0040, "CS", Encoding.ASCII.GetBytes("F ")));
+
+        var header = DicomHeaderReader.Read(Part10(ExplicitLittle, dataset), isWholeObject: true).Header;
+
+        Assert.Equal(("DOE^JOHN", "P1", "HOSP-A", "19500101", "F"), (header?.PatientName, header?.PatientId, header?.IssuerOfPatientId, header?.PatientBirthDate, header?.PatientSex));
+    }
+
+    [Fact]
+    public void Read_WhenUtf8IsDeclaredButThePatientIdIsNotUtf8_ShouldDecodeLosslesslyNotWithReplacementCharacters()
+    {
+        var dataset = Concat(
+            Explicit(0x0008_0005, "CS", Text("ISO_IR 192")),
+            Explicit(PatientIdTag, "LO", [(byte)'P', 0xFF]));
+
+        var header = DicomHeaderReader.Read(Part10(ExplicitLittle, dataset), isWholeObject: true).Header;
+
+        Assert.Equal("P\u00ff", header?.PatientId);
+        Assert.DoesNotContain('\uFFFD', header?.PatientId ?? string.Empty);
     }
 
     [Theory]
@@ -620,7 +682,11 @@ public sealed class DicomHeaderReaderTests
             p.Modality,
             p.PatientId,
             p.StudyInstanceUid,
-            p.SeriesInstanceUid);
+            p.SeriesInstanceUid,
+            p.PatientName,
+            p.IssuerOfPatientId,
+            p.PatientBirthDate,
+            p.PatientSex);
 
     private static void AssertNoWrongValue(DicomHeader expected, DicomHeader? actual)
     {

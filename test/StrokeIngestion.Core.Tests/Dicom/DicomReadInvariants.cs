@@ -93,13 +93,22 @@ internal static class DicomReadInvariants
     private static void CheckHeader(DicomHeader header, string context)
     {
         Require(IsTrimmedValue(header.TransferSyntaxUid), "the transfer syntax UID must be a non-empty trimmed value", context);
-        string?[] optional = [header.SopClassUid, header.SopInstanceUid, header.Modality, header.PatientId, header.StudyInstanceUid, header.SeriesInstanceUid];
+        string?[] optional =
+        [
+            header.SopClassUid, header.SopInstanceUid, header.Modality, header.PatientId, header.StudyInstanceUid, header.SeriesInstanceUid,
+            header.PatientName, header.IssuerOfPatientId, header.PatientBirthDate, header.PatientSex,
+        ];
         foreach (var value in optional)
         {
             Require(value is null || IsTrimmedValue(value), "header values are null or non-empty without trailing padding", context);
         }
 
-        Require(header.Modality is null || !header.Modality.StartsWith(' '), "the modality has no leading spaces", context);
+        // CS, LO and DA values lose their leading spaces too (PS3.5 §6.2).
+        string?[] leadingTrimmed = [header.Modality, header.PatientId, header.IssuerOfPatientId, header.PatientBirthDate, header.PatientSex];
+        foreach (var value in leadingTrimmed)
+        {
+            Require(value is null || !value.StartsWith(' '), "CS, LO and DA values have no leading spaces", context);
+        }
     }
 
     private static bool IsTrimmedValue(string value) => value.Length > 0 && value[^1] is not (' ' or '\0');

@@ -61,7 +61,11 @@ public sealed partial class SyntheticDicomTests
                     dump.Value("Modality"),
                     dump.Value("PatientID"),
                     dump.Value("StudyInstanceUID"),
-                    dump.Value("SeriesInstanceUID")),
+                    dump.Value("SeriesInstanceUID"),
+                    dump.Value("PatientName"),
+                    dump.Value("IssuerOfPatientID"),
+                    dump.Value("PatientBirthDate"),
+                    dump.Value("PatientSex")),
                 ours.Header);
         }
         finally

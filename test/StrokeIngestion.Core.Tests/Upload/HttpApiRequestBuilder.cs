@@ -9,6 +9,7 @@ internal sealed class HttpApiRequestBuilder
     private readonly Dictionary<string, string> _headers = new(StringComparer.Ordinal) { ["content-type"] = "application/json" };
     private string? _body = """{"patient_id":"P123456","study_description":"Brain CT - Suspected Stroke","file_key":"uploads/brain_scan.dcm"}""";
     private bool _base64;
+    private byte[]? _bytes;
     private string? _caller = "arn:aws:iam::111122223333:user/clinician-tool";
 
     public HttpApiRequestBuilder WithBody(string? body)
@@ -58,6 +59,14 @@ internal sealed class HttpApiRequestBuilder
         return this;
     }
 
+    /// <summary>Raw bytes, sent base64-encoded as API Gateway does for a body that is not UTF-8 text.</summary>
+    public HttpApiRequestBuilder WithBytes(byte[] body)
+    {
+        _bytes = body;
+        _base64 = true;
+        return this;
+    }
+
     public HttpApiRequestBuilder Base64Encoded()
     {
         _base64 = true;
@@ -76,7 +85,9 @@ internal sealed class HttpApiRequestBuilder
         RouteKey = "POST /upload",
         RawPath = "/prod/upload",
         Headers = new Dictionary<string, string>(_headers),
-        Body = _base64 && _body is not null ? Convert.ToBase64String(Encoding.UTF8.GetBytes(_body)) : _body,
+        Body = _bytes is not null ? Convert.ToBase64String(_bytes)
+            : _base64 && _body is not null ? Convert.ToBase64String(Encoding.UTF8.GetBytes(_body))
+            : _body,
         IsBase64Encoded = _base64,
         RequestContext = new HttpApiRequestContext
         {

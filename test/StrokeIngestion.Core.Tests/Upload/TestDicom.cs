@@ -12,10 +12,17 @@ internal static class TestDicom
 
     /// <param name="transferSyntaxUid">Written into the meta group in place of explicit VR little endian.</param>
     /// <param name="pixelBytes">Makes the object roughly this large, for checks that only the head is read.</param>
-    public static byte[] Create(string patientId, string modality, string studyUid, string seriesUid, string? transferSyntaxUid, int pixelBytes = 0)
+    public static byte[] Create(string patientId, string modality, string studyUid, string seriesUid, string? transferSyntaxUid, int pixelBytes = 0) =>
+        Create(patientId, modality, studyUid, seriesUid, transferSyntaxUid, pixelBytes, change: null);
+
+    /// <param name="change">Edits the parameters last, e.g. to set the patient's other identity attributes.</param>
+    public static byte[] Create(string patientId, Func<SyntheticDicomParameters, SyntheticDicomParameters> change) =>
+        Create(patientId, "CT", StudyUid, SeriesUid, null, 0, change);
+
+    private static byte[] Create(string patientId, string modality, string studyUid, string seriesUid, string? transferSyntaxUid, int pixelBytes, Func<SyntheticDicomParameters, SyntheticDicomParameters>? change)
     {
         var side = pixelBytes <= 0 ? 64 : (int)Math.Min(1024, Math.Ceiling(Math.Sqrt(pixelBytes / 2.0)));
-        return SyntheticDicom.Create(new SyntheticDicomParameters
+        var parameters = new SyntheticDicomParameters
         {
             PatientId = patientId,
             Modality = modality,
@@ -25,6 +32,7 @@ internal static class TestDicom
             Rows = side,
             Columns = side,
             TransferSyntaxUidOverride = transferSyntaxUid,
-        });
+        };
+        return SyntheticDicom.Create(change is null ? parameters : change(parameters));
     }
 }

@@ -71,12 +71,114 @@ public sealed class UploadRequestParserTests
         Assert.Equal((415, "unsupported_media_type"), (error.StatusCode, error.Code));
     }
 
-    [Fact]
-    public void TryParse_WhenContentTypeHasCharset_ShouldAccept()
+    [Theory]
+    [InlineData("Application/JSON; charset=utf-8")]
+    [InlineData("application/json;charset=UTF-8")]
+    [InlineData("application/json; charset=\"utf-8\"")]
+    [InlineData("application/json; profile=x; charset=utf-8")]
+    [InlineData("application/json; version")]
+    public void TryParse_WhenContentTypeHasUtf8CharsetOrOtherParameters_ShouldAccept(string contentType)
     {
-        var (command, _) = Parse(new HttpApiRequestBuilder().WithHeader("content-type", "Application/JSON; charset=utf-8"));
+        var (command, _) = Parse(new HttpApiRequestBuilder().WithHeader("content-type", contentType));
 
         Assert.NotNull(command);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=windows-1252")]
+    [InlineData("application/json; charset=cp1252")]
+    [InlineData("application/json; charset=iso-8859-1")]
+    [InlineData("application/json; charset=latin1")]
+    [InlineData("application/json; charset=utf-16")]
+    [InlineData("application/json; charset=UTF-16LE")]
+    [InlineData("application/json; charset=utf-32")]
+    [InlineData("application/json; charset=us-ascii")]
+    [InlineData("application/json; charset=utf8")]
+    [InlineData("application/json; charset=")]
+    [InlineData("application/json; charset")]
+    [InlineData("application/json; charset=utf-8; charset=latin1")]
+    public void TryParse_WhenCharsetIsNotUtf8_ShouldAnswer415UnsupportedCharset(string contentType)
+    {
+        // The body itself is plain ASCII: the charset alone is refused, nothing is guessed.
+        var error = Rejected(new HttpApiRequestBuilder().WithHeader("content-type", contentType));
+
+        Assert.Equal((415, "unsupported_charset", null), (error.StatusCode, error.Code, error.Field));
+    }
+
+    [Theory]
+    [InlineData("latin-1")]
+    [InlineData("cp1252")]
+    [InlineData("utf-16le-bom")]
+    [InlineData("utf-16be-bom")]
+    [InlineData("utf-16le-non-ascii")]
+    public void TryParse_WhenBodyIsLegacyOrUtf16Encoded_ShouldAnswer400InvalidEncoding(string encoding)
+    {
+        var text = "{\"patient_id\":\"P1\",\"file_key\":\"uploads/a.dcm\",\"study_description\":\"Hémorragie “aiguë” €\"}";
+        var bytes = encoding switch
+        {
+            "latin-1" => System.Text.Encoding.Latin1.GetBytes(text.Replace('“', '«').Replace('”', '»').Replace('€', '¤')),
+            "cp1252" => Cp1252(text),
+            "utf-16le-bom" => [.. System.Text.Encoding.Unicode.GetPreamble(), .. System.Text.Encoding.Unicode.GetBytes(text)],
+            "utf-16be-bom" => [.. System.Text.Encoding.BigEndianUnicode.GetPreamble(), .. System.Text.Encoding.BigEndianUnicode.GetBytes(text)],
+            _ => System.Text.Encoding.Unicode.GetBytes(text),
+        };
+
+        var error = Rejected(new HttpApiRequestBuilder().WithBytes(bytes));
+
+        Assert.Equal((400, "invalid_encoding", null), (error.StatusCode, error.Code, error.Field));
+    }
+
+    [Fact]
+    public void TryParse_WhenUtf16BodyIsAsciiOnlyWithoutBom_ShouldAnswer400InvalidJson()
+    {
+        // Every byte is valid UTF-8 (ASCII and NUL), so the body is refused as what it is in UTF-8: not JSON.
+        var bytes = System.Text.Encoding.Unicode.GetBytes("{\"patient_id\":\"P1\",\"file_key\":\"uploads/a.dcm\"}");
+
+        var error = Rejected(new HttpApiRequestBuilder().WithBytes(bytes));
+
+        Assert.Equal((400, "invalid_json"), (error.StatusCode, error.Code));
+    }
+
+    [Fact]
+    public void TryParse_WhenTextBodyHoldsALoneSurrogate_ShouldAnswer400InvalidEncodingNotReplaceIt()
+    {
+        var error = Rejected(new HttpApiRequestBuilder().WithBody("{\"patient_id\":\"P1\",\"file_key\":\"uploads/a.dcm\",\"study_description\":\"a\ud800b\"}"));
+
+        Assert.Equal((400, "invalid_encoding"), (error.StatusCode, error.Code));
+    }
+
+    [Fact]
+    public void TryParse_WhenInvalidUtf8SitsInAValueThatIsNeverDecoded_ShouldStillAnswerInvalidEncoding()
+    {
+        // accept_patient_id_mismatch's wrong-typed value is skipped, not decoded, by the JSON reader.
+        var bytes = "{\"patient_id\":\"P1\",\"file_key\":\"uploads/a.dcm\",\"accept_patient_id_mismatch\":[\"x\"]}"u8.ToArray();
+        var at = Array.IndexOf(bytes, (byte)'[') + 2;
+        byte[] body = [.. bytes[..at], 0xE9, .. bytes[at..]];
+
+        var error = Rejected(new HttpApiRequestBuilder().WithBytes(body));
+
+        Assert.Equal("invalid_encoding", error.Code);
+    }
+
+    [Fact]
+    public void TryParse_WhenDescriptionHasAccentsInUtf8_ShouldKeepThemExactly()
+    {
+        var (command, _) = Parse(new HttpApiRequestBuilder().WithBytes(System.Text.Encoding.UTF8.GetBytes(
+            "{\"patient_id\":\"P1\",\"file_key\":\"uploads/a.dcm\",\"study_description\":\"Hémorragie “aiguë” € 🧠\"}")));
+
+        Assert.Equal("Hémorragie “aiguë” € 🧠", command?.StudyDescription);
+    }
+
+    private static byte[] Cp1252(string text)
+    {
+        // Windows-1252 without the code-pages provider: Latin-1 plus the three 0x80-0x9F characters used here.
+        return [.. text.Select(c => c switch
+        {
+            '€' => (byte)0x80,
+            '“' => (byte)0x93,
+            '”' => (byte)0x94,
+            _ => (byte)c,
+        })];
     }
 
     [Theory]
@@ -123,7 +225,7 @@ public sealed class UploadRequestParserTests
     }
 
     [Fact]
-    public void TryParse_WhenBodyIsInvalidUtf8_ShouldAnswer400InvalidJson()
+    public void TryParse_WhenBodyIsInvalidUtf8_ShouldAnswer400InvalidEncoding()
     {
         var bytes = "{\"patient_id\":\"P1\",\"file_key\":\"uploads/a.dcm\"}"u8.ToArray();
         bytes[16] = 0xFF;
@@ -131,7 +233,7 @@ public sealed class UploadRequestParserTests
 
         UploadRequestParser.TryParse(request, Prefix, out _, out var error);
 
-        Assert.Equal("invalid_json", error?.Code);
+        Assert.Equal("invalid_encoding", error?.Code);
     }
 
     [Fact]
@@ -289,6 +391,71 @@ public sealed class UploadRequestParserTests
         var error = Rejected(new HttpApiRequestBuilder().WithFields(description: new string('d', UploadRequestParser.MaxStudyDescriptionLength + 1)));
 
         Assert.Equal("invalid_study_description", error.Code);
+    }
+
+    [Theory]
+    [InlineData("🧠", 256, true)]
+    [InlineData("🧠", 257, false)]
+    [InlineData("𝔸", 255, true)]
+    [InlineData("𠀀", 129, true)]
+    [InlineData("😀", 1, true)]
+    [InlineData("é", 256, true)]
+    [InlineData("é", 257, false)]
+    public void TryParse_WhenDescriptionHasCharactersOutsideTheBmp_ShouldCountEachOnce(string character, int count, bool accepted)
+    {
+        var description = string.Concat(Enumerable.Repeat(character, count));
+
+        var (command, error) = Parse(new HttpApiRequestBuilder().WithFields(description: description));
+
+        if (accepted)
+        {
+            Assert.Equal(description, command?.StudyDescription);
+        }
+        else
+        {
+            Assert.Equal("invalid_study_description", error?.Code);
+            Assert.Contains("256 Unicode characters", error?.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void TryParse_WhenDescriptionMixesBmpAndAstralAtTheLimit_ShouldAcceptAndOneMoreShouldNot()
+    {
+        var atLimit = new string('a', 200) + string.Concat(Enumerable.Repeat("🧠", 56));
+
+        Assert.NotNull(Parse(new HttpApiRequestBuilder().WithFields(description: atLimit)).Command);
+        Assert.Equal("invalid_study_description", Rejected(new HttpApiRequestBuilder().WithFields(description: atLimit + "a")).Code);
+    }
+
+    [Theory]
+    [InlineData("🧠", 254, true)]
+    [InlineData("🧠", 255, false)]
+    [InlineData("€", 338, true)]
+    [InlineData("€", 339, false)]
+    public void TryParse_WhenFileKeyHasMultiByteCharacters_ShouldCountUtf8Bytes(string character, int count, bool accepted)
+    {
+        // "uploads/" is 8 bytes; 🧠 is 4 bytes of UTF-8 and € is 3: the limit is S3's 1024 bytes.
+        var key = Prefix + string.Concat(Enumerable.Repeat(character, count));
+
+        var (command, error) = Parse(new HttpApiRequestBuilder().WithFields(fileKey: key));
+
+        if (accepted)
+        {
+            Assert.Equal(key, command?.FileKey);
+        }
+        else
+        {
+            Assert.Equal("invalid_file_key", error?.Code);
+            Assert.Contains("1024 bytes in UTF-8", error?.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("🧠")]
+    [InlineData("P🧠1")]
+    public void TryParse_WhenPatientIdHasAstralCharacters_ShouldReject(string patientId)
+    {
+        Assert.Equal("invalid_patient_id", Rejected(new HttpApiRequestBuilder().WithFields(patientId: patientId)).Code);
     }
 
     [Theory]

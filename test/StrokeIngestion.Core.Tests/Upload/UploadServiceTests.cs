@@ -10,7 +10,7 @@ using StrokeIngestion.Core.Upload;
 
 namespace StrokeIngestion.Core.Tests.Upload;
 
-public sealed class UploadServiceTests
+public sealed partial class UploadServiceTests
 {
     private const string PatientId = "P123456";
     private const string DatastoreId = "0123456789abcdef0123456789abcdef";
@@ -220,6 +220,7 @@ public sealed class UploadServiceTests
         var outcome = await Service().StartAsync(Command(), CancellationToken.None);
 
         AssertRejectedWithoutSideEffects(outcome, 422, "unsupported_transfer_syntax");
+        Assert.DoesNotContain("1.2.840.10008.1.2.4.100", outcome.Error?.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -231,6 +232,18 @@ public sealed class UploadServiceTests
 
         AssertRejectedWithoutSideEffects(outcome, 422, "unsupported_modality");
         Assert.Contains("CT, MR", outcome.Error?.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("US", outcome.Error?.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_WhenModalityIsANonsenseValue_ShouldNotRepeatIt()
+    {
+        PutCt(modality: "XQZ");
+
+        var outcome = await Service().StartAsync(Command(), CancellationToken.None);
+
+        AssertRejectedWithoutSideEffects(outcome, 422, "unsupported_modality");
+        Assert.DoesNotContain("XQZ", outcome.Error?.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,6 +30,9 @@ internal sealed record BadInputCase
 
     /// <summary>The field the error must name; null for request-level codes.</summary>
     public string? ExpectedField { get; init; }
+
+    /// <summary>DICOM values of this case's file that the answer must not repeat (README: DICOM values never appear in errors).</summary>
+    public IReadOnlyList<string> ForbiddenInAnswer { get; init; } = [];
 }
 
 /// <summary>What the API answered to one case.</summary>

@@ -24,6 +24,8 @@ internal sealed record BadInputCorpus(
 
     public const int GeneratedMutations = 100;
 
+    public const int GeneratedPatientFolders = 40;
+
     public static ulong SeedFromEnvironment()
     {
         var text = Environment.GetEnvironmentVariable(SeedVariable);
@@ -41,8 +43,13 @@ internal sealed record BadInputCorpus(
     {
         var context = new CorpusContext(seed);
         var objects = new HandPickedObjects(context);
-        var cases = HandPickedRequests.Build().Concat(objects.Build()).ToList();
+        var cases = HandPickedRequests.Build()
+            .Concat(HandPickedText.Build())
+            .Concat(objects.Build())
+            .Concat(new HandPickedPatients(context).Build())
+            .ToList();
         cases.AddRange(GeneratedCorpus.Requests(context, GeneratedRequests));
+        cases.AddRange(GeneratedCorpus.PatientFolders(context, GeneratedPatientFolders));
         var (mutations, discarded) = GeneratedCorpus.DicomMutations(context, GeneratedMutations);
         cases.AddRange(mutations);
         return new BadInputCorpus(seed, cases, [context.BaseObject], objects.Tolerated, discarded);

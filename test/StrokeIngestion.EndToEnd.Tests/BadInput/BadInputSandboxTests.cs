@@ -94,6 +94,11 @@ public sealed class BadInputSandboxTests
             return Fail("wrong field");
         }
 
+        if (expected.ForbiddenInAnswer.FirstOrDefault(v => answer.Body.Contains(v, StringComparison.Ordinal)) is { } repeated)
+        {
+            return Fail($"the answer repeats a DICOM value of the file ({repeated})");
+        }
+
         return PhiNeedles.Corpus.FirstOrDefault(n => answer.Body.Contains(n, StringComparison.OrdinalIgnoreCase)) is { } leaked
             ? Fail($"the answer echoes patient data ({leaked})")
             : null;

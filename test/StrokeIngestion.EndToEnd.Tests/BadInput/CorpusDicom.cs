@@ -20,6 +20,17 @@ internal static class CorpusDicom
 
     public const string PatientName = "ROE^CORPUS^PHI";
 
+    /// <summary>Identity values the multi-patient cases give the odd file (made up, and PHI needles too).</summary>
+    public const string OtherPatientName = "POE^CORPUS^PHI";
+
+    public const string Issuer = "PHI-ISSUER-CORPUS-A";
+
+    public const string OtherIssuer = "PHI-ISSUER-CORPUS-B";
+
+    public const string BirthDate = "19410203";
+
+    public const string OtherBirthDate = "19410302";
+
     /// <summary>The file name of every corpus object (file names are PHI too).</summary>
     public const string FileName = "roe_corpus_head.dcm";
 

@@ -15,7 +15,9 @@ internal static partial class DocumentedErrors
     public static readonly IReadOnlySet<string> RequestLevelCodes = new HashSet<string>(StringComparer.Ordinal)
     {
         "unsupported_media_type",
+        "unsupported_charset",
         "payload_too_large",
+        "invalid_encoding",
         "missing_body",
         "invalid_json",
         "invalid_body",

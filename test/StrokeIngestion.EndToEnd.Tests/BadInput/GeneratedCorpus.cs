@@ -58,7 +58,9 @@ internal static partial class GeneratedCorpus
             (2, TrailingGarbage),
             (1, Oversized),
             (1, NotAnObject),
-            (2, InvalidUtf8InPatientId));
+            (2, InvalidUtf8InPatientId),
+            (3, LegacyEncodedBody),
+            (3, AstralDescription));
         var cases = new List<BadInputCase>(count);
         for (var i = 0; i < count; i++)
         {
@@ -111,6 +113,48 @@ internal static partial class GeneratedCorpus
         return cases.Count == count
             ? (cases, discarded)
             : throw new InvalidOperationException($"Only {cases.Count} of {count} mutations damaged a header in {count * 50} attempts.");
+    }
+
+    /// <summary>
+    /// Folders of 2 to 8 images of one study where one file (anywhere) is another patient by one
+    /// identity attribute, the others' PatientID padded at random, with or without the override:
+    /// every one is multiple_patients.
+    /// </summary>
+    public static IReadOnlyList<BadInputCase> PatientFolders(CorpusContext context, int count)
+    {
+        var patients = new HandPickedPatients(context);
+        var pcg = new PCG(3, context.Seed);
+        (string Name, Func<SyntheticDicomParameters, SyntheticDicomParameters> Odd)[] kinds =
+        [
+            ("patient-id", p => p with { PatientId = CorpusDicom.OtherPatientId }),
+            ("patient-id-padded", p => p with { PatientId = " " + CorpusDicom.OtherPatientId + "\0" }),
+            ("patient-id-absent", p => p with { PatientId = string.Empty }),
+            ("issuer", p => p with { IssuerOfPatientId = CorpusDicom.OtherIssuer }),
+            ("issuer-absent", p => p with { IssuerOfPatientId = null }),
+            ("birth-date", p => p with { PatientBirthDate = CorpusDicom.OtherBirthDate }),
+            ("sex", p => p with { PatientSex = "M" }),
+            ("name", p => p with { PatientName = CorpusDicom.OtherPatientName }),
+        ];
+        string[] paddings = [string.Empty, " ", "  ", "\0", " \0"];
+        var gen = Gen.Select(Gen.Int[2, 8], Gen.Double[0, 1], Gen.Int[0, kinds.Length - 1], Gen.Bool, Gen.Int[0, paddings.Length - 1], Gen.Bool);
+        var cases = new List<BadInputCase>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var (files, where, kind, accept, padding, leading) = gen.Generate(pcg, null, out _);
+            var odd = Math.Min(files - 1, (int)(where * files));
+            var padded = (leading ? paddings[padding] : string.Empty) + CorpusDicom.PatientId + (leading ? string.Empty : paddings[padding]);
+            cases.Add(patients.StudyFolder(
+                string.Create(CultureInfo.InvariantCulture, $"gen-patients/{i:D3}/{files}-files/odd-{odd}/{kinds[kind].Name}/{(accept ? "override-true" : "no-override")}"),
+                files,
+                odd,
+                kinds[kind].Odd,
+                "multiple_patients",
+                "file_key",
+                accept ? [("accept_patient_id_mismatch", "true")] : [],
+                p => p with { PatientId = padded }));
+        }
+
+        return cases;
     }
 
     private static List<(string Name, byte[] File, int HeaderEnd)> MutationBases(CorpusContext context)
@@ -245,7 +289,7 @@ internal static partial class GeneratedCorpus
                 var text = Encoding.UTF8.GetString(CorpusContext.Body(overrides: ("patient_id", "\"" + id.Insert(Math.Min(at, id.Length), marker) + "\"")));
                 var split = text.IndexOf(marker, StringComparison.Ordinal);
                 byte[] body = [.. Utf8(text[..split]), .. sequences[sequence], .. Utf8(text[(split + marker.Length)..])];
-                return Request("invalid-utf8-patient-id", body, "invalid_patient_id", "patient_id");
+                return Request("invalid-utf8-patient-id", body, "invalid_encoding", null);
             });
         }
     }
@@ -268,6 +312,66 @@ internal static partial class GeneratedCorpus
             (4, scalar),
             (1, inner.Array[0, 3].Select(items => "[" + string.Join(',', items) + "]")),
             (1, Gen.Select(Gen.Char['a', 'z'].Array[1, 8], inner, (name, value) => "{" + Text(new string(name)) + ":" + value + "}")));
+    }
+
+    /// <summary>
+    /// A body whose description holds Latin-1 or Windows-1252 letters, written in Latin-1,
+    /// Windows-1252 or UTF-16 (with or without a byte order mark), under a random charset label:
+    /// a label other than UTF-8 is refused as such, otherwise the bytes are (never decoded lossily).
+    /// Draws whose bytes happen to be valid UTF-8 are skipped: they are no bad input.
+    /// </summary>
+    private static Gen<BadInputCase> LegacyEncodedBody
+    {
+        get
+        {
+            var cp1252 = CodePagesEncodingProvider.Instance.GetEncoding(1252) ?? throw new InvalidOperationException("Windows-1252 is not available.");
+            (string Name, Func<string, byte[]> Encode)[] encodings =
+            [
+                ("latin-1", Encoding.Latin1.GetBytes),
+                ("cp1252", cp1252.GetBytes),
+                ("utf-16le", Encoding.Unicode.GetBytes),
+                ("utf-16be", Encoding.BigEndianUnicode.GetBytes),
+                ("utf-16le-bom", t => [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes(t)]),
+            ];
+            string?[] labels = [null, "utf-8", "Utf-8", "ISO-8859-1", "latin1", "windows-1252", "utf-16", "UTF-16LE", "ascii"];
+            var letter = Gen.OneOf(Gen.Char['À', 'ÿ'], Gen.OneOf('€', '“', '”', '–', 'Š', 'œ'));
+            var text = Gen.Select(Gen.Char['a', 'z'].Array[0, 30], letter.Array[1, 5], Gen.Int[0, 30], (ascii, letters, at) =>
+                new string(ascii).Insert(Math.Min(at, ascii.Length), new string(letters)));
+            return Gen.Select(text, Gen.Int[0, encodings.Length - 1], Gen.Int[0, labels.Length - 1], (description, encoding, label) =>
+                {
+                    var json = ObjectText(CorpusContext.ValidMembers().Select(m => m.Name == "study_description" ? (m.Name, "\"" + description + "\"") : m));
+                    var (name, encode) = encodings[encoding];
+                    var charset = labels[label];
+                    var utf8Label = charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase);
+                    return Request("legacy-encoded-body/" + name, encode(json), utf8Label ? "invalid_encoding" : "unsupported_charset", null) with
+                    {
+                        ContentType = charset is null ? "application/json" : "application/json; charset=" + charset,
+                    };
+                })
+                .Where(c => !System.Text.Unicode.Utf8.IsValid(c.Body) || c.ExpectedCode == "unsupported_charset");
+        }
+    }
+
+    /// <summary>
+    /// Descriptions of characters inside and outside the BMP, counted in code points: over 256
+    /// they are refused; at or under 256 they pass their rule, and the request's unsafe file_key
+    /// is what the answer names.
+    /// </summary>
+    private static Gen<BadInputCase> AstralDescription
+    {
+        get
+        {
+            var character = Gen.Frequency(
+                (3, Gen.Int[0x1_0000, 0x1_FFFF].Where(c => (c & 0xFFFE) != 0xFFFE).Select(char.ConvertFromUtf32)),
+                (1, Gen.Char[' ', '퟿'].Where(c => !char.IsControl(c)).Select(c => c.ToString())));
+            return Gen.Select(character.Array[250, 262], parts =>
+            {
+                var description = string.Concat(parts);
+                return parts.Length > 256
+                    ? Request("astral-description/over", CorpusContext.Body(overrides: ("study_description", "\"" + description + "\"")), "invalid_study_description", "study_description")
+                    : Request("astral-description/within", CorpusContext.Body("uploads/a/../b", ("study_description", "\"" + description + "\"")), "invalid_file_key", "file_key");
+            });
+        }
     }
 
     private static Gen<string> Chars(Gen<char> chars, int min, int max) => chars.Array[min, max].Select(a => new string(a));

@@ -339,7 +339,7 @@ internal sealed class HandPickedObjects
         ];
         foreach (var syntax in syntaxes)
         {
-            yield return Single("rules/transfer-syntax/" + syntax, "dicom-rules", _context.Dicom(p => p with { TransferSyntaxUidOverride = syntax }), "unsupported_transfer_syntax");
+            yield return Single("rules/transfer-syntax/" + syntax, "dicom-rules", _context.Dicom(p => p with { TransferSyntaxUidOverride = syntax }), "unsupported_transfer_syntax") with { ForbiddenInAnswer = [syntax] };
         }
 
         yield return Single("rules/missing/study-uid", "dicom-rules", _context.Dicom(p => p with { StudyInstanceUid = string.Empty }), "missing_dicom_identifiers");
@@ -348,7 +348,8 @@ internal sealed class HandPickedObjects
 
         foreach (var modality in new[] { "US", "OT", "MG", "PT", "SR", "NM", "XA", "DX", "ct", "mr", string.Empty, "CT\\MR" })
         {
-            yield return Single($"rules/modality/{(modality.Length == 0 ? "(none)" : modality)}", "dicom-rules", _context.Dicom(p => p with { Modality = modality }), "unsupported_modality");
+            yield return Single($"rules/modality/{(modality.Length == 0 ? "(none)" : modality)}", "dicom-rules", _context.Dicom(p => p with { Modality = modality }), "unsupported_modality")
+                with { ForbiddenInAnswer = modality.Length == 0 ? ["(none)"] : [$"'{modality}'", .. modality.Length > 1 && modality.All(char.IsAsciiLetterUpper) ? [modality] : Array.Empty<string>()] };
         }
 
         yield return Single("rules/patient/other-id", "dicom-rules", _context.Dicom(p => p with { PatientId = CorpusDicom.OtherPatientId }), "patient_id_mismatch", PatientIdField);
@@ -401,7 +402,7 @@ internal sealed class HandPickedObjects
         var cutShort = Slice();
         yield return FolderCase("one-truncated", "malformed_dicom", FileKeyField, Slice(), cutShort[..(CorpusDicom.Find(cutShort, 0x0020_000D) + 10)]);
         yield return FolderCase("one-wrong-modality", "unsupported_modality", FileKeyField, Slice(), Slice(p => p with { Modality = "US" }));
-        yield return FolderCase("one-other-patient", "patient_id_mismatch", PatientIdField, Slice(), Slice(p => p with { PatientId = CorpusDicom.OtherPatientId }));
+        yield return FolderCase("one-other-patient", "multiple_patients", FileKeyField, Slice(), Slice(p => p with { PatientId = CorpusDicom.OtherPatientId }));
         yield return FolderCase("one-unsupported-syntax", "unsupported_transfer_syntax", FileKeyField, Slice(), Slice(p => p with { TransferSyntaxUidOverride = "1.2.840.10008.1.2.4.100" }));
         yield return FolderCase("one-without-series", "missing_dicom_identifiers", FileKeyField, Slice(p => p with { SeriesInstanceUid = string.Empty }), Slice());
     }

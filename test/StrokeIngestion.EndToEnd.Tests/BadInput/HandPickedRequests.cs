@@ -146,26 +146,28 @@ internal static class HandPickedRequests
         yield return Case("nan", CorpusContext.Body(overrides: (AcceptField, "NaN")));
         yield return Case("leading-zero-number", CorpusContext.Body(overrides: (AcceptField, "007")));
         yield return Case("byte-order-mark", [0xEF, 0xBB, 0xBF, .. Utf8(valid)]);
-        yield return Case("utf16-body", Encoding.Unicode.GetBytes(valid), contentType: "application/json; charset=utf-16");
+        yield return Case("utf16-body", Encoding.Unicode.GetBytes(valid), "unsupported_charset", contentType: "application/json; charset=utf-16");
         yield return Case("lone-surrogate-escape-patient_id", Utf8(valid.Replace("\"PHI-CORPUS-0001\"", "\"PHI\\ud800\"", StringComparison.Ordinal)));
         yield return Case("lone-surrogate-escape-file_key", Utf8(valid.Replace("roe_corpus_head", "roe\\udc00head", StringComparison.Ordinal)));
         yield return Case("lone-surrogate-escape-name", Utf8(valid[..^1] + ",\"\\udc00\":1}"));
         yield return Case("invalid-escape", Utf8(valid.Replace("PHI-CORPUS", "PHI\\xCORPUS", StringComparison.Ordinal)));
         yield return Case("raw-tab-in-string", Utf8(valid.Replace("Brain CT", "Brain\tCT", StringComparison.Ordinal)));
         yield return Case("raw-newline-in-string", Utf8(valid.Replace("Brain CT", "Brain\nCT", StringComparison.Ordinal)));
-        yield return Case("invalid-utf8-before-object", [0xFF, .. Utf8(valid)]);
+        yield return Case("invalid-utf8-before-object", [0xFF, .. Utf8(valid)], "invalid_encoding");
         yield return Case("deep-array-in-patient_id", CorpusContext.Body(overrides: (PatientIdField, new string('[', 50) + new string(']', 50))));
         yield return Case("deep-object-in-accept", CorpusContext.Body(overrides: (AcceptField, string.Concat(Enumerable.Repeat("{\"x\":", 20)) + "1" + new string('}', 20))));
         yield return Case("shallow-array-in-patient_id", CorpusContext.Body(overrides: (PatientIdField, "[[[1]]]")), "invalid_field_type", PatientIdField);
 
-        // The sandbox's API decodes a JSON body as UTF-8 text, as API Gateway does for text
-        // content types: invalid sequences become U+FFFD, which no field rule allows.
+        // Bytes that are not UTF-8 are refused as such, wherever they sit: never decoded to
+        // U+FFFD (which would let them through a field that allows any character).
         byte[][] invalidSequences = [[0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF5, 0x80, 0x80, 0x80], [0xFF], [0xC3]];
         for (var i = 0; i < invalidSequences.Length; i++)
         {
             var body = Utf8(valid);
             var at = valid.IndexOf("CORPUS", StringComparison.Ordinal);
-            yield return Case($"invalid-utf8-in-patient_id/{i}", [.. body[..at], .. invalidSequences[i], .. body[at..]], "invalid_patient_id", PatientIdField);
+            yield return Case($"invalid-utf8-in-patient_id/{i}", [.. body[..at], .. invalidSequences[i], .. body[at..]], "invalid_encoding");
+            var inDescription = valid.IndexOf("Stroke", StringComparison.Ordinal);
+            yield return Case($"invalid-utf8-in-study_description/{i}", [.. body[..inDescription], .. invalidSequences[i], .. body[inDescription..]], "invalid_encoding");
         }
     }
 

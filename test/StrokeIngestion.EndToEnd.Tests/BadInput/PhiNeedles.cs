@@ -31,6 +31,11 @@ internal static class PhiNeedles
         CorpusDicom.PatientId,
         CorpusDicom.OtherPatientId,
         CorpusDicom.PatientName,
+        CorpusDicom.OtherPatientName,
+        CorpusDicom.Issuer,
+        CorpusDicom.OtherIssuer,
+        CorpusDicom.BirthDate,
+        CorpusDicom.OtherBirthDate,
         "ROE CORPUS PHI",
         Path.GetFileNameWithoutExtension(CorpusDicom.FileName),
     ];
