@@ -55,6 +55,16 @@ public static class SdkClients
         return new StudyTablePorts(store, store);
     }
 
+    /// <summary>The admission ledger, a reserved item of the study table.</summary>
+    /// <param name="tableName">The study table.</param>
+    /// <param name="region">The AWS region; also the signing region with an endpoint override.</param>
+    /// <param name="endpoint">A DynamoDB-compatible endpoint (local emulator) or null for AWS.</param>
+    public static IAdmissionLedgerStore CreateAdmissionLedgerStore(string tableName, string region, Uri? endpoint) =>
+        CreateAdmissionLedgerStore(CreateDynamoDbClient(region, endpoint, credentials: null), tableName);
+
+    internal static IAdmissionLedgerStore CreateAdmissionLedgerStore(IAmazonDynamoDB client, string tableName) =>
+        new DynamoDbAdmissionLedgerStore(client, tableName);
+
     internal static IObjectStore CreateObjectStore(IAmazonS3 client, string bucketName) =>
         new S3ObjectStore(client, bucketName);
 
