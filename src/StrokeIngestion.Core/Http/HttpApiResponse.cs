@@ -46,6 +46,20 @@ public sealed record UploadAcceptedBody
 
     [JsonPropertyName("duplicate")]
     public bool Duplicate { get; init; }
+
+    /// <summary>Absent from answers of the inline start (before admission existed) to keep that shape.</summary>
+    [JsonPropertyName("priority")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Priority { get; init; }
+
+    [JsonPropertyName("queue_position")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? QueuePosition { get; init; }
+
+    /// <summary>ISO 8601 UTC.</summary>
+    [JsonPropertyName("estimated_start")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? EstimatedStart { get; init; }
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never, WriteIndented = false)]
