@@ -63,6 +63,23 @@ public sealed class AdmissionController
     public Task<bool> ReleaseAsync(StudyId id, CancellationToken cancellationToken) =>
         ChangeAsync(ledger => AdmissionRules.Release(ledger, id.Value, _time.GetUtcNow()), cancellationToken);
 
+    /// <summary>
+    /// <see cref="ReleaseAsync"/> for the monitor and the import-event handler, which must not
+    /// fail their own work over it: a release that fails here is made by the sweeper's
+    /// reconciliation instead.
+    /// </summary>
+    public async Task<bool> ReleaseBestEffortAsync(StudyId id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReleaseAsync(id, cancellationToken);
+        }
+        catch (DependencyException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Frees the study's slot because its import did not start (throttled, quota, crash before the start).</summary>
     public Task<bool> AbandonAsync(StudyId id, CancellationToken cancellationToken) =>
         ChangeAsync(ledger => AdmissionRules.Abandon(ledger, id.Value), cancellationToken);
