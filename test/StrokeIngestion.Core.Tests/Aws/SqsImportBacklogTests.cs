@@ -5,6 +5,7 @@ using StrokeIngestion.Core.Admission;
 using StrokeIngestion.Core.Aws;
 using StrokeIngestion.Core.Domain;
 using StrokeIngestion.Core.Errors;
+using StrokeIngestion.Core.Ports;
 using StrokeIngestion.Sandbox.Emulators;
 using StrokeIngestion.Testing;
 
@@ -93,6 +94,23 @@ public sealed class SqsImportBacklogTests : IClassFixture<SqsEmulatorFixture>
         await _fixture.Client.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = urgent, MaxNumberOfMessages = 1, VisibilityTimeout = 60 });
 
         Assert.Equal(new QueueBacklog(3, 1), await backlog.GetBacklogAsync(CancellationToken.None));
+    }
+
+    [SkippableFact]
+    public async Task PostponeAsync_WhenAdmissionAsksForAWait_ShouldHideTheMessageThatLongOnItsOwnQueue()
+    {
+        _fixture.Require();
+        var (urgent, routine) = await CreateQueuesAsync();
+        var backlog = SdkClients.CreateImportBacklog(_fixture.Client, urgent, routine);
+        await backlog.EnqueueAsync(StudyId.FromScope("p0"), StudyPriority.Urgent, CancellationToken.None);
+        var taken = Assert.Single((await _fixture.Client.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = urgent, VisibilityTimeout = 60 })).Messages);
+        var arn = (await _fixture.Client.GetQueueAttributesAsync(urgent, ["QueueArn"])).QueueARN;
+
+        await backlog.PostponeAsync(new QueueDelivery(arn, taken.ReceiptHandle), TimeSpan.Zero, CancellationToken.None);
+
+        // Visible again at once (0 s) instead of after the 60 s the receive asked for.
+        var again = await _fixture.Client.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = urgent });
+        Assert.Equal(taken.MessageId, Assert.Single(again.Messages).MessageId);
     }
 
     [SkippableFact]

@@ -31,6 +31,14 @@ internal sealed class InMemoryImportBacklog : IImportBacklog
         return Task.CompletedTask;
     }
 
+    public List<(QueueDelivery Delivery, TimeSpan Delay)> Postponed { get; } = [];
+
+    public Task PostponeAsync(QueueDelivery delivery, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        Postponed.Add((delivery, delay));
+        return Task.CompletedTask;
+    }
+
     public Task<QueueBacklog> GetBacklogAsync(CancellationToken cancellationToken)
     {
         if (BacklogFailures.TryDequeue(out var failure))

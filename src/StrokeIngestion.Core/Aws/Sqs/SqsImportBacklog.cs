@@ -22,6 +22,9 @@ internal sealed class SqsImportBacklog : IImportBacklog
         throttlingCodes: ["RequestThrottled", "ThrottlingException", "KmsThrottled", "KmsThrottledException"],
         transientCodes: ["ServiceUnavailable", "InternalError", "KmsUnavailable"]);
 
+    /// <summary>SQS's ceiling for a message's visibility timeout: 12 hours.</summary>
+    private const int MaxVisibilitySeconds = 43200;
+
     private static readonly List<string> BacklogAttributes = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"];
 
     private readonly IAmazonSQS _sqs;
@@ -54,11 +57,45 @@ internal sealed class SqsImportBacklog : IImportBacklog
         }
     }
 
+    public async Task PostponeAsync(QueueDelivery delivery, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(delivery);
+        var request = new ChangeMessageVisibilityRequest
+        {
+            QueueUrl = QueueUrlFor(delivery.QueueArn),
+            ReceiptHandle = delivery.ReceiptHandle,
+            VisibilityTimeout = (int)Math.Clamp(Math.Ceiling(delay.TotalSeconds), 0, MaxVisibilitySeconds),
+        };
+        try
+        {
+            await _sqs.ChangeMessageVisibilityAsync(request, cancellationToken);
+        }
+        catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
+        {
+            throw ErrorTranslator.Translate("ChangeMessageVisibility", error);
+        }
+    }
+
     public async Task<QueueBacklog> GetBacklogAsync(CancellationToken cancellationToken)
     {
         var urgent = CountAsync(_urgentQueueUrl, cancellationToken);
         var routine = CountAsync(_routineQueueUrl, cancellationToken);
         return new QueueBacklog(await urgent, await routine);
+    }
+
+    /// <summary>The configured queue whose name ends the ARN (<c>arn:aws:sqs:region:account:name</c>).</summary>
+    private string QueueUrlFor(string queueArn)
+    {
+        var name = queueArn[(queueArn.LastIndexOf(':') + 1)..];
+        foreach (var url in new[] { _urgentQueueUrl, _routineQueueUrl })
+        {
+            if (url.TrimEnd('/').EndsWith("/" + name, StringComparison.Ordinal))
+            {
+                return url;
+            }
+        }
+
+        throw new DependencyException(Dependency.Sqs, "UnknownQueue", "The message came from a queue that is neither import queue.");
     }
 
     private async Task<int> CountAsync(string queueUrl, CancellationToken cancellationToken)
