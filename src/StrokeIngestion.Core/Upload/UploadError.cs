@@ -99,6 +99,12 @@ public static class UploadErrors
     public static UploadError PatientIdMismatch() =>
         new(422, "patient_id_mismatch", "The DICOM PatientID of an object named by 'file_key' differs from 'patient_id'; set accept_patient_id_mismatch to true to ingest anyway.", PatientIdField);
 
+    public static UploadError InvalidStudyId() =>
+        new(400, "invalid_study_id", "The path's study id must be STUDY- followed by 12 lower-case hex digits.", "study_id");
+
+    public static UploadError StudyNotFound() =>
+        new(404, "study_not_found", "No study with this id was submitted by this caller.", "study_id");
+
     public static UploadError Throttled(TimeSpan retryAfter) =>
         new(503, "dependency_throttled", "A downstream service is throttling requests; retry after the Retry-After interval with the same Idempotency-Key.", null, retryAfter);
 

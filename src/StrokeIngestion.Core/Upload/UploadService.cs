@@ -187,48 +187,14 @@ public sealed class UploadService
         }
 
         await _retry.RunAsync(ct => queueing.Queue.EnqueueAsync(study.StudyId, priority, ct), cancellationToken);
-        return UploadOutcome.Accepted(study, duplicate, await EstimateAsync(queueing, priority, cancellationToken));
-    }
-
-    /// <summary>The study's place in line; null when the backlog cannot be read (the study is queued all the same).</summary>
-    private async Task<QueueEstimate?> EstimateAsync(ImportQueueing queueing, StudyPriority priority, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var backlog = await queueing.Queue.GetBacklogAsync(cancellationToken);
-            var ledger = await queueing.Admission.ReadAsync(cancellationToken);
-
-            // The backlog already counts the message just sent.
-            var ahead = priority == StudyPriority.Urgent
-                ? backlog with { Urgent = Math.Max(0, backlog.Urgent - 1) }
-                : backlog with { Routine = Math.Max(0, backlog.Routine - 1) };
-            return QueueEstimator.ForStudy(priority, ahead, ledger, queueing.Admission.Limits, _time.GetUtcNow());
-        }
-        catch (DependencyException)
-        {
-            return null;
-        }
+        return UploadOutcome.Accepted(study, duplicate, await queueing.TryEstimateAsync(priority, _time.GetUtcNow(), cancellationToken));
     }
 
     /// <summary>Retry-After for a 503: from the backlog when queueing and it can be read, else a fixed pause.</summary>
-    private async Task<TimeSpan> RetryAfterAsync(CancellationToken cancellationToken)
-    {
-        if (_queueing is null)
-        {
-            return FallbackRetryAfter;
-        }
-
-        try
-        {
-            var backlog = await _queueing.Queue.GetBacklogAsync(cancellationToken);
-            var ledger = await _queueing.Admission.ReadAsync(cancellationToken);
-            return QueueEstimator.RetryAfter(backlog, ledger, _queueing.Admission.Limits, _time.GetUtcNow());
-        }
-        catch (Exception ex) when (ex is DependencyException or OperationCanceledException)
-        {
-            return FallbackRetryAfter;
-        }
-    }
+    private Task<TimeSpan> RetryAfterAsync(CancellationToken cancellationToken) =>
+        _queueing is null
+            ? Task.FromResult(FallbackRetryAfter)
+            : _queueing.RetryAfterAsync(_time.GetUtcNow(), FallbackRetryAfter, cancellationToken);
 
     private static StudyPriority PriorityOf(Study study) =>
         StudyPriorities.TryParse(study.Priority, out var priority) ? priority : StudyPriority.Urgent;
