@@ -3,6 +3,7 @@ using Moq;
 using StrokeIngestion.Core.Admission;
 using StrokeIngestion.Core.Domain;
 using StrokeIngestion.Core.Ports;
+using StrokeIngestion.Core.Tests.Aws;
 using StrokeIngestion.Core.Tests.Fakes;
 
 namespace StrokeIngestion.Core.Tests.Admission;
@@ -56,24 +57,10 @@ public sealed class SlotReconcilerTests
     private Study Study(int n, string? jobId)
     {
         Assert.True(StudyId.TryParse($"STUDY-{n:D12}", out var id));
-        var study = new Study
+        var study = DynamoDbTestStudies.Minimal(id) with
         {
-            StudyId = id,
-            PatientId = "P1",
-            UploadTimestamp = "2026-12-04T11:00:00.000Z",
-            StudyDescription = "",
-            S3Bucket = "b",
-            S3Key = "uploads/a.dcm",
-            ImportPrefix = $"imports/{id.Value}/",
             DatastoreId = DatastoreId,
             Status = jobId is null ? StudyStatus.Queued : StudyStatus.Importing,
-            ProcessingStage = "ingestion",
-            Modality = "CT",
-            StudyInstanceUid = "1.2",
-            SeriesInstanceUids = ["1.2.3"],
-            FileCount = 1,
-            TotalBytes = 10,
-            RequestFingerprint = "f",
             ImportJobId = jobId,
         };
         _studies.Put(study);

@@ -6,6 +6,7 @@ using StrokeIngestion.Core.Errors;
 using StrokeIngestion.Core.Http;
 using StrokeIngestion.Core.Observability;
 using StrokeIngestion.Core.Resilience;
+using StrokeIngestion.Core.Tests.Aws;
 using StrokeIngestion.Core.Tests.Fakes;
 using StrokeIngestion.Core.Tests.Upload;
 using StrokeIngestion.Core.Upload;
@@ -107,24 +108,10 @@ public sealed class StudyStatusEndpointTests
         Assert.Equal("5", response.Headers?["Retry-After"]);
     }
 
-    private static Study Study(string status) => new()
+    private static Study Study(string status) => DynamoDbTestStudies.Minimal(Id, PatientId, "2026-12-04T11:00:00.000Z") with
     {
-        StudyId = Id,
-        PatientId = PatientId,
-        UploadTimestamp = "2026-12-04T11:00:00.000Z",
-        StudyDescription = "Brain CT",
-        S3Bucket = "b",
         S3Key = "uploads/secret-name/",
-        ImportPrefix = $"imports/{Id.Value}/",
-        DatastoreId = "0123456789abcdef0123456789abcdef",
         Status = status,
-        ProcessingStage = "ingestion",
-        Modality = "CT",
-        StudyInstanceUid = "1.2",
-        SeriesInstanceUids = ["1.2.3"],
-        FileCount = 2,
-        TotalBytes = 10,
-        RequestFingerprint = "f",
         SubmittedBy = Caller,
         UpdatedAt = "2026-12-04T11:00:00.000Z",
     };
