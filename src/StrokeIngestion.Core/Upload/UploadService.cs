@@ -218,7 +218,8 @@ public sealed class UploadService
             // Past this point the workflow runs and owns the study: a failed final write must
             // not mark it UPLOAD_FAILED (the monitor moves RECEIVED studies forward too).
             step = string.Empty;
-            return UploadOutcome.Accepted(await _launcher.MarkImportingAsync(study, job, execution, StartableStatuses, cancellationToken), duplicate);
+            // QUEUED too: a study queued while the queue path was configured, then retried inline.
+            return UploadOutcome.Accepted(await _launcher.MarkImportingAsync(study, job, execution, ImportDispatchService.StartableStatuses, cancellationToken), duplicate);
         }
         catch (DependencyException ex) when (step.Length > 0)
         {

@@ -128,6 +128,27 @@ public sealed class UploadServiceQueueingTests
     }
 
     [Fact]
+    public async Task StartAsync_WhenAQueuedStudyIsRetriedAfterQueueingWasSwitchedOff_ShouldStartItInlineAndMarkItImporting()
+    {
+        PutCt();
+        var queued = await Service().StartAsync(Command(key: "k-3"), CancellationToken.None);
+        _imports
+            .Setup(i => i.StartImportAsync(It.IsAny<ImportJobRequest>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((ImportJobRequest r, CancellationToken _) => new ImportJob("job1", r.DatastoreId, ImportJobStatus.Submitted, null, null, null, null));
+        _workflows
+            .Setup(w => w.StartAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new WorkflowStart("arn:aws:states:us-east-1:111122223333:execution:sm:x", false));
+        var retry = new RetryPolicy(1, TimeSpan.Zero, TimeSpan.Zero, (_, _) => Task.CompletedTask, () => 0);
+        var inline = new UploadService(_objects, _studies, _imports.Object, _workflows.Object, TestUploadSettings.Create(), _time, retry, retry);
+
+        var outcome = await inline.StartAsync(Command(key: "k-3"), CancellationToken.None);
+
+        Assert.Equal(queued.Study?.StudyId, outcome.Study?.StudyId);
+        Assert.Equal(StudyStatus.Importing, _studies[queued.Study!.StudyId]?.Status);
+        Assert.Equal("job1", _studies[queued.Study.StudyId]?.ImportJobId);
+    }
+
+    [Fact]
     public async Task ToResponse_WhenQueued_ShouldAnswer202QueuedWithPositionEstimateAndNoJob()
     {
         PutCt();
