@@ -26,3 +26,10 @@ if [ ! -x node_modules/.bin/cdk ] || [ "$(cat node_modules/.stroke-lock-sha256 2
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.stroke-lock-sha256
 fi
+
+# The SQS emulator is moto's server under python3 (the machine image ships moto 5.2; PyPI is
+# not reachable from here, so there is nothing to install: say so plainly when it is missing).
+if ! python3 -c "import moto.server" >/dev/null 2>&1; then
+  echo "prerequisites: python3 cannot import moto.server; the SQS emulator (import queues) needs moto 5.2, which this machine image ships" >&2
+  exit 1
+fi

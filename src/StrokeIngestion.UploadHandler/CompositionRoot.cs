@@ -7,25 +7,32 @@ using StrokeIngestion.Core.Upload;
 
 namespace StrokeIngestion.UploadHandler;
 
+/// <summary>The API's two routes, served by one function over one set of clients.</summary>
+internal sealed record ApiEndpoints(UploadEndpoint Upload, StudyStatusEndpoint Status);
+
 /// <summary>Builds settings and clients once per container (the runtime reuses the Function instance).</summary>
 internal static class CompositionRoot
 {
-    public static readonly Lazy<UploadEndpoint> Endpoint = new(() => Create(EnvironmentReader.FromProcess(), StructuredLog.Console));
+    public static readonly Lazy<ApiEndpoints> Endpoints = new(() => CreateEndpoints(EnvironmentReader.FromProcess(), StructuredLog.Console));
 
-    public static UploadEndpoint Create(EnvironmentReader environment, StructuredLog log)
+    public static UploadEndpoint Create(EnvironmentReader environment, StructuredLog log) => CreateEndpoints(environment, log).Upload;
+
+    public static ApiEndpoints CreateEndpoints(EnvironmentReader environment, StructuredLog log)
     {
         var settings = UploadSettings.Load(environment);
         var time = TimeProvider.System;
         var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var studies = SdkClients.CreateStudyStore(settings.StudyTableName, settings.Region, settings.Endpoints.DynamoDb);
+        var retry = RetryPolicy.Create(maxAttempts: 4, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), time);
         var service = new UploadService(
             SdkClients.CreateObjectStore(settings.UploadBucketName, settings.Region, settings.Endpoints.S3),
-            SdkClients.CreateStudyStore(settings.StudyTableName, settings.Region, settings.Endpoints.DynamoDb),
+            studies,
             SignedClients.CreateImportService(http, settings.Region, settings.Endpoints.HealthImaging),
             SignedClients.CreateWorkflowStarter(http, settings.Region, settings.StateMachineArn, settings.Endpoints.StepFunctions),
             settings,
             time,
-            RetryPolicy.Create(maxAttempts: 4, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), time),
+            retry,
             RetryPolicy.Create(maxAttempts: 6, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(4), time));
-        return new UploadEndpoint(service, settings.UploadPrefix, log);
+        return new ApiEndpoints(new UploadEndpoint(service, settings.UploadPrefix, log), new StudyStatusEndpoint(studies, retry, time, log));
     }
 }

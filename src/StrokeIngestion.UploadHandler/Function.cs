@@ -7,7 +7,7 @@ using StrokeIngestion.Core.Upload;
 namespace StrokeIngestion.UploadHandler;
 
 /// <summary>
-/// Lambda entry point for POST /upload (HTTP API, payload format 2.0), on the managed
+/// Lambda entry point for POST /upload and GET /studies/{study_id} (HTTP API, payload format 2.0), on the managed
 /// runtime's Stream contract: handler string
 /// <c>StrokeIngestion.UploadHandler::StrokeIngestion.UploadHandler.Function::Handle</c>.
 /// </summary>
@@ -18,18 +18,21 @@ public sealed class Function
     private static readonly TimeSpan RequestBudget = TimeSpan.FromSeconds(25);
 
     private readonly UploadEndpoint _endpoint;
+    private readonly StudyStatusEndpoint? _status;
     private readonly StructuredLog _log;
 
     /// <summary>Used by the Lambda runtime: builds clients once per container from the environment.</summary>
     public Function()
-        : this(CompositionRoot.Endpoint.Value, StructuredLog.Console)
+        : this(CompositionRoot.Endpoints.Value.Upload, StructuredLog.Console, CompositionRoot.Endpoints.Value.Status)
     {
     }
 
-    public Function(UploadEndpoint endpoint, StructuredLog log)
+    /// <param name="status">Serves <c>GET /studies/{study_id}</c>; when null, only <c>POST /upload</c> is served.</param>
+    public Function(UploadEndpoint endpoint, StructuredLog log, StudyStatusEndpoint? status = null)
     {
         _endpoint = endpoint;
         _log = log;
+        _status = status;
     }
 
     /// <summary>Decodes the event, handles it, encodes the response. Never throws for a client's input.</summary>
@@ -53,7 +56,9 @@ public sealed class Function
         else
         {
             using var budget = new CancellationTokenSource(RequestBudget);
-            response = await _endpoint.HandleAsync(request, budget.Token);
+            response = _status is not null && request.RouteKey == StudyStatusEndpoint.RouteKey
+                ? await _status.HandleAsync(request, budget.Token)
+                : await _endpoint.HandleAsync(request, budget.Token);
         }
 
         var output = new MemoryStream();

@@ -46,8 +46,27 @@ public sealed class FunctionTests
         var noRetry = new RetryPolicy(1, TimeSpan.Zero, TimeSpan.Zero, (_, _) => Task.CompletedTask, () => 0);
         var service = new UploadService(_objects.Object, _studies.Object, _imports.Object, _workflows.Object, settings, time, noRetry, noRetry);
         var log = new StructuredLog(new StringWriter(_log), time);
-        _function = new Function(new UploadEndpoint(service, settings.UploadPrefix, log), log);
+        _function = new Function(new UploadEndpoint(service, settings.UploadPrefix, log), log, new StudyStatusEndpoint(_studies.Object, noRetry, time, log));
         _objects.SetupGet(o => o.BucketName).Returns(Bucket);
+    }
+
+    [Fact]
+    public async Task Handle_WhenTheRouteIsGetStudy_ShouldAnswerTheStatusNotAnUploadError()
+    {
+        var id = StudyId.FromScope("function-status");
+        _studies.Setup(s => s.GetAsync(id, It.IsAny<CancellationToken>())).ReturnsAsync((Study?)null);
+        var eventJson = """
+            {"version":"2.0","routeKey":"GET /studies/{study_id}","rawPath":"/prod/studies/ID",
+             "pathParameters":{"study_id":"ID"},"headers":{},"isBase64Encoded":false,
+             "requestContext":{"requestId":"r-1","routeKey":"GET /studies/{study_id}","stage":"prod",
+               "authorizer":{"iam":{"userArn":"arn:aws:iam::111122223333:user/clinician-tool"}}}}
+            """.Replace("ID", id.Value, StringComparison.Ordinal);
+
+        var response = await InvokeAsync(eventJson);
+
+        Assert.Equal(404, response.GetProperty("statusCode").GetInt32());
+        Assert.Contains("study_not_found", response.GetProperty("body").GetString(), StringComparison.Ordinal);
+        _studies.Verify(s => s.GetAsync(id, It.IsAny<CancellationToken>()), Times.Once);
     }
 
     private async Task<JsonElement> InvokeAsync(string eventJson)

@@ -2,8 +2,10 @@ using Amazon;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Amazon.S3;
+using Amazon.SQS;
 using StrokeIngestion.Core.Aws.DynamoDb;
 using StrokeIngestion.Core.Aws.S3;
+using StrokeIngestion.Core.Aws.Sqs;
 using StrokeIngestion.Core.Ports;
 
 namespace StrokeIngestion.Core.Aws;
@@ -55,6 +57,27 @@ public static class SdkClients
         return new StudyTablePorts(store, store);
     }
 
+    /// <summary>The admission ledger, a reserved item of the study table.</summary>
+    /// <param name="tableName">The study table.</param>
+    /// <param name="region">The AWS region; also the signing region with an endpoint override.</param>
+    /// <param name="endpoint">A DynamoDB-compatible endpoint (local emulator) or null for AWS.</param>
+    public static IAdmissionLedgerStore CreateAdmissionLedgerStore(string tableName, string region, Uri? endpoint) =>
+        CreateAdmissionLedgerStore(CreateDynamoDbClient(region, endpoint, credentials: null), tableName);
+
+    /// <summary>The import queues: one SQS queue per priority.</summary>
+    /// <param name="urgentQueueUrl">The urgent queue's URL.</param>
+    /// <param name="routineQueueUrl">The routine queue's URL.</param>
+    /// <param name="region">The AWS region; also the signing region with an endpoint override.</param>
+    /// <param name="endpoint">An SQS-compatible endpoint (local emulator) or null for AWS.</param>
+    public static IImportBacklog CreateImportBacklog(string urgentQueueUrl, string routineQueueUrl, string region, Uri? endpoint) =>
+        CreateImportBacklog(CreateSqsClient(region, endpoint, credentials: null), urgentQueueUrl, routineQueueUrl);
+
+    internal static IImportBacklog CreateImportBacklog(IAmazonSQS client, string urgentQueueUrl, string routineQueueUrl) =>
+        new SqsImportBacklog(client, urgentQueueUrl, routineQueueUrl);
+
+    internal static IAdmissionLedgerStore CreateAdmissionLedgerStore(IAmazonDynamoDB client, string tableName) =>
+        new DynamoDbAdmissionLedgerStore(client, tableName);
+
     internal static IObjectStore CreateObjectStore(IAmazonS3 client, string bucketName) =>
         new S3ObjectStore(client, bucketName);
 
@@ -81,6 +104,14 @@ public static class SdkClients
         var config = new AmazonDynamoDBConfig();
         Configure(config, region, endpoint, DynamoDbTimeout);
         return credentials is null ? new AmazonDynamoDBClient(config) : new AmazonDynamoDBClient(credentials, config);
+    }
+
+    /// <param name="credentials">Explicit credentials (emulators), or null for the default chain.</param>
+    internal static AmazonSQSClient CreateSqsClient(string region, Uri? endpoint, AWSCredentials? credentials)
+    {
+        var config = new AmazonSQSConfig();
+        Configure(config, region, endpoint, DynamoDbTimeout);
+        return credentials is null ? new AmazonSQSClient(config) : new AmazonSQSClient(credentials, config);
     }
 
     private static void Configure(ClientConfig config, string region, Uri? endpoint, TimeSpan timeout)

@@ -49,6 +49,15 @@ public sealed record Study
     /// <summary>Caller identity from the authorizer (IAM user ARN or JWT subject); not PHI.</summary>
     public string? SubmittedBy { get; init; }
 
+    /// <summary><c>urgent</c> or <c>routine</c> (<see cref="Admission.StudyPriorities"/>); absent on records older than admission, which count as urgent.</summary>
+    public string? Priority { get; init; }
+
+    /// <summary>When the study entered the import queue.</summary>
+    public string? QueuedAt { get; init; }
+
+    /// <summary>SHA-256 (hex) of the validated objects' keys and versions/ETags: the dispatcher copies only what the request checked.</summary>
+    public string? SourceDigest { get; init; }
+
     public string? ImportJobId { get; init; }
 
     public string? ImportStatus { get; init; }

@@ -6,6 +6,9 @@ public static class StudyStatus
     /// <summary>Record written; import and workflow not both started yet (or the handler died mid-way: a retry completes it).</summary>
     public const string Received = "RECEIVED";
 
+    /// <summary>Validated and recorded; waiting in the import queue for a start token and a job slot (see README "Admission").</summary>
+    public const string Queued = "QUEUED";
+
     /// <summary>Import job and monitoring workflow both started.</summary>
     public const string Importing = "IMPORTING";
 

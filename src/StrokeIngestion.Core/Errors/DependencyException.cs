@@ -7,6 +7,7 @@ public enum Dependency
     DynamoDb,
     HealthImaging,
     StepFunctions,
+    Sqs,
 }
 
 /// <summary>

@@ -18,6 +18,10 @@ public sealed record HttpApiRequest
     [JsonPropertyName("headers")]
     public Dictionary<string, string>? Headers { get; init; }
 
+    /// <summary>Values of the route's path variables, e.g. <c>study_id</c> for <c>GET /studies/{study_id}</c>.</summary>
+    [JsonPropertyName("pathParameters")]
+    public Dictionary<string, string>? PathParameters { get; init; }
+
     [JsonPropertyName("body")]
     public string? Body { get; init; }
 

@@ -46,6 +46,54 @@ public sealed record UploadAcceptedBody
 
     [JsonPropertyName("duplicate")]
     public bool Duplicate { get; init; }
+
+    /// <summary>Absent from answers of the inline start (before admission existed) to keep that shape.</summary>
+    [JsonPropertyName("priority")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Priority { get; init; }
+
+    [JsonPropertyName("queue_position")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? QueuePosition { get; init; }
+
+    /// <summary>ISO 8601 UTC.</summary>
+    [JsonPropertyName("estimated_start")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? EstimatedStart { get; init; }
+}
+
+/// <summary>The public view of a study (GET /studies/{study_id}): no patient id, no file names.</summary>
+public sealed record StudyStatusBody
+{
+    [JsonPropertyName("study_id")]
+    public required string StudyId { get; init; }
+
+    /// <summary>The record's status (README, "The study record and its statuses").</summary>
+    [JsonPropertyName("status")]
+    public required string Status { get; init; }
+
+    [JsonPropertyName("priority")]
+    public required string Priority { get; init; }
+
+    [JsonPropertyName("queue_position")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? QueuePosition { get; init; }
+
+    [JsonPropertyName("estimated_start")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? EstimatedStart { get; init; }
+
+    [JsonPropertyName("import_job_id")]
+    public string? ImportJobId { get; init; }
+
+    [JsonPropertyName("image_set_ids")]
+    public IReadOnlyList<string> ImageSetIds { get; init; } = [];
+
+    [JsonPropertyName("failure_reason")]
+    public string? FailureReason { get; init; }
+
+    [JsonPropertyName("updated_at")]
+    public string? UpdatedAt { get; init; }
 }
 
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never, WriteIndented = false)]
@@ -53,4 +101,5 @@ public sealed record UploadAcceptedBody
 [JsonSerializable(typeof(HttpApiResponse))]
 [JsonSerializable(typeof(ErrorEnvelope))]
 [JsonSerializable(typeof(UploadAcceptedBody))]
+[JsonSerializable(typeof(StudyStatusBody))]
 public sealed partial class HttpJsonContext : JsonSerializerContext;

@@ -77,12 +77,15 @@ public sealed class UploadEndpoint
         var study = outcome.Study ?? throw new InvalidOperationException("An accepted outcome carries its study.");
         var body = new UploadAcceptedBody
         {
-            Message = outcome.Duplicate ? "Study already ingested for this object" : "DICOM ingestion started",
+            Message = outcome.Duplicate ? "Study already ingested for this object" : study.Status == StudyStatus.Queued ? "DICOM ingestion queued" : "DICOM ingestion started",
             StudyId = study.StudyId.Value,
             ImportJobId = study.ImportJobId,
             Status = ClientStatus(study.Status),
             ExecutionArn = study.ExecutionArn,
             Duplicate = outcome.Duplicate,
+            Priority = study.Status == StudyStatus.Queued ? study.Priority : null,
+            QueuePosition = outcome.Estimate?.Position,
+            EstimatedStart = outcome.Estimate is { } estimate ? Timestamps.Format(estimate.EstimatedStart) : null,
         };
         return new HttpApiResponse
         {
@@ -92,7 +95,7 @@ public sealed class UploadEndpoint
         };
     }
 
-    /// <summary>"processing" while the import runs (the seed's value), else the study's terminal status.</summary>
+    /// <summary>"queued" while waiting for admission, "processing" while the import runs (the seed's value), else the study's terminal status.</summary>
     private static string ClientStatus(string status) =>
-        StudyStatus.IsTerminal(status) ? status.ToLowerInvariant() : "processing";
+        status == StudyStatus.Queued ? "queued" : StudyStatus.IsTerminal(status) ? status.ToLowerInvariant() : "processing";
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using StrokeIngestion.Core.Admission;
 using StrokeIngestion.Core.Domain;
 using StrokeIngestion.Core.Errors;
 using StrokeIngestion.Core.Observability;
@@ -25,9 +26,12 @@ public sealed partial class ImportEventService
     private readonly IWorkflowCallback _callback;
     private readonly TimeProvider _time;
     private readonly StructuredLog _log;
+    private readonly AdmissionController? _admission;
 
-    public ImportEventService(IImportEventStore store, IWorkflowCallback callback, TimeProvider time, StructuredLog log)
+    /// <param name="admission">When set, an import's end frees its job slot (the poll may do it first; either is fine).</param>
+    public ImportEventService(IImportEventStore store, IWorkflowCallback callback, TimeProvider time, StructuredLog log, AdmissionController? admission = null)
     {
+        _admission = admission;
         _store = store;
         _callback = callback;
         _time = time;
@@ -106,6 +110,7 @@ public sealed partial class ImportEventService
             return new ImportEventOutcome(studyId, WokeWorkflow: false);
         }
 
+        var freed = _admission is not null && await _admission.ReleaseBestEffortAsync(studyId, cancellationToken);
         var woke = recording.WorkflowTaskToken is { } token && await _callback.TryResumeAsync(token, cancellationToken);
         _log.Info(
             "Import event recorded",
@@ -113,7 +118,8 @@ public sealed partial class ImportEventService
             new LogField("import_job_id", importEvent.JobId),
             new LogField("job_status", importEvent.JobStatus),
             new LogField("armed", recording.WorkflowTaskToken is not null),
-            new LogField("woke_workflow", woke));
+            new LogField("woke_workflow", woke),
+            new LogField("slot_freed", freed));
         return new ImportEventOutcome(studyId, woke);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using StrokeIngestion.Core.Admission;
 using StrokeIngestion.Core.Domain;
 using StrokeIngestion.Core.Errors;
 using StrokeIngestion.Core.Observability;
@@ -29,15 +30,19 @@ public sealed class ImportMonitorService
     private readonly TimeProvider _time;
     private readonly StructuredLog _log;
     private readonly MonitorOptions _options;
+    private readonly AdmissionController? _admission;
 
+    /// <param name="admission">When set, a poll that finds the import ended frees its job slot (the import event may do it first; either is fine).</param>
     public ImportMonitorService(
         IImportService imports,
         IObjectStore objects,
         IStudyStore studies,
         TimeProvider time,
         StructuredLog log,
-        MonitorOptions? options = null)
+        MonitorOptions? options = null,
+        AdmissionController? admission = null)
     {
+        _admission = admission;
         _imports = imports;
         _objects = objects;
         _studies = studies;
@@ -98,6 +103,11 @@ public sealed class ImportMonitorService
         // that read came too late to be what woke this check.
         var eventMissing = decision.ImportStatus is ImportJobStatus.Completed or ImportJobStatus.Failed
             && study.ImportEventStatus is null;
+        if (_admission is not null && decision.ImportStatus is not (ImportJobStatus.Submitted or ImportJobStatus.InProgress))
+        {
+            await _admission.ReleaseBestEffortAsync(request.StudyId, cancellationToken);
+        }
+
         return await RecordAsync(request, decision, eventMissing, cancellationToken);
     }
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using StrokeIngestion.Core.Admission;
 
 namespace StrokeIngestion.Core.Upload;
 
@@ -20,6 +21,9 @@ public sealed record UploadCommand
     /// </summary>
     public bool AcceptPatientIdMismatch { get; init; }
 
+    /// <summary>Urgent (the default) studies start before any routine one and have job slots of their own.</summary>
+    public StudyPriority Priority { get; init; } = StudyPriority.Urgent;
+
     public string? IdempotencyKey { get; init; }
 
     /// <summary>The authenticated caller (IAM ARN or JWT subject); null when the API has no authorizer (local use).</summary>
@@ -33,6 +37,12 @@ public sealed record UploadCommand
     public string Fingerprint()
     {
         var canonical = string.Join('\n', PatientId, StudyDescription, FileKey, AcceptPatientIdMismatch ? "1" : "0");
+        if (Priority == StudyPriority.Routine)
+        {
+            // Appended only when not the default, so fingerprints stored before the field existed still match.
+            canonical += "\nroutine";
+        }
+
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
     }
 }

@@ -15,6 +15,7 @@ public static class UploadErrors
     public const string StudyDescriptionField = "study_description";
     public const string FileKeyField = "file_key";
     public const string AcceptMismatchField = "accept_patient_id_mismatch";
+    public const string PriorityField = "priority";
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
     public static UploadError UnsupportedMediaType() =>
@@ -39,7 +40,7 @@ public static class UploadErrors
         new(400, "invalid_body", "The request body must be a JSON object.", null);
 
     public static UploadError UnknownField(string field) =>
-        new(400, "unknown_field", $"The field '{field}' is not accepted; allowed fields are patient_id, study_description, file_key and accept_patient_id_mismatch.", field);
+        new(400, "unknown_field", $"The field '{field}' is not accepted; allowed fields are patient_id, study_description, file_key, accept_patient_id_mismatch and priority.", field);
 
     public static UploadError DuplicateField(string field) =>
         new(400, "duplicate_field", $"The field '{field}' appears more than once.", field);
@@ -59,6 +60,9 @@ public static class UploadErrors
 
     public static UploadError InvalidFileKey(string uploadPrefix, string reason) =>
         new(400, "invalid_file_key", $"The field 'file_key' must name an object or folder under '{uploadPrefix}': {reason}.", FileKeyField);
+
+    public static UploadError InvalidPriority() =>
+        new(400, "invalid_priority", "The field 'priority' must be \"urgent\" (the default) or \"routine\".", PriorityField);
 
     public static UploadError InvalidIdempotencyKey() =>
         new(400, "invalid_idempotency_key", "The Idempotency-Key header must be 1 to 128 characters of letters, digits, '-', '_', '.' or ':'.", IdempotencyKeyHeader);
@@ -107,6 +111,12 @@ public static class UploadErrors
 
     public static UploadError PatientIdMismatch() =>
         new(422, "patient_id_mismatch", "The DICOM PatientID of an object named by 'file_key' differs from 'patient_id'; set accept_patient_id_mismatch to true to ingest anyway.", PatientIdField);
+
+    public static UploadError InvalidStudyId() =>
+        new(400, "invalid_study_id", "The path's study id must be STUDY- followed by 12 lower-case hex digits.", "study_id");
+
+    public static UploadError StudyNotFound() =>
+        new(404, "study_not_found", "No study with this id was submitted by this caller.", "study_id");
 
     public static UploadError Throttled(TimeSpan retryAfter) =>
         new(503, "dependency_throttled", "A downstream service is throttling requests; retry after the Retry-After interval with the same Idempotency-Key.", null, retryAfter);

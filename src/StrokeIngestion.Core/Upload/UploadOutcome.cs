@@ -1,3 +1,4 @@
+using StrokeIngestion.Core.Admission;
 using StrokeIngestion.Core.Domain;
 
 namespace StrokeIngestion.Core.Upload;
@@ -5,11 +6,12 @@ namespace StrokeIngestion.Core.Upload;
 /// <summary>What an upload request came to: a study (new, resumed or duplicate) or an error for the client.</summary>
 public sealed record UploadOutcome
 {
-    private UploadOutcome(Study? study, bool duplicate, UploadError? error)
+    private UploadOutcome(Study? study, bool duplicate, UploadError? error, QueueEstimate? estimate = null)
     {
         Study = study;
         Duplicate = duplicate;
         Error = error;
+        Estimate = estimate;
     }
 
     /// <summary>The study the request maps to; null when rejected.</summary>
@@ -20,7 +22,10 @@ public sealed record UploadOutcome
 
     public UploadError? Error { get; }
 
-    public static UploadOutcome Accepted(Study study, bool duplicate = false) => new(study, duplicate, null);
+    /// <summary>Place in line and estimated start, for a queued study whose backlog could be read.</summary>
+    public QueueEstimate? Estimate { get; }
+
+    public static UploadOutcome Accepted(Study study, bool duplicate = false, QueueEstimate? estimate = null) => new(study, duplicate, null, estimate);
 
     public static UploadOutcome Rejected(UploadError error) => new(null, false, error);
 }

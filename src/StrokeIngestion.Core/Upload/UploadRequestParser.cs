@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using StrokeIngestion.Core.Admission;
 using StrokeIngestion.Core.Http;
 
 namespace StrokeIngestion.Core.Upload;
@@ -61,12 +62,19 @@ public static partial class UploadRequestParser
             return false;
         }
 
+        if (!StudyPriorities.TryParse(fields.Priority ?? StudyPriorities.UrgentValue, out var priority))
+        {
+            error = UploadErrors.InvalidPriority();
+            return false;
+        }
+
         command = new UploadCommand
         {
             PatientId = fields.PatientId!,
             StudyDescription = fields.StudyDescription ?? string.Empty,
             FileKey = fields.FileKey!,
             AcceptPatientIdMismatch = fields.AcceptMismatch ?? false,
+            Priority = priority,
             IdempotencyKey = idempotencyKey,
             CallerIdentity = request.RequestContext?.Authorizer?.CallerIdentity,
             RequestId = request.RequestContext?.RequestId,
@@ -211,6 +219,7 @@ public static partial class UploadRequestParser
                     UploadErrors.StudyDescriptionField => ReadString(ref reader, name, out fields.StudyDescription),
                     UploadErrors.FileKeyField => ReadString(ref reader, name, out fields.FileKey),
                     UploadErrors.AcceptMismatchField => ReadBool(ref reader, name, out fields.AcceptMismatch),
+                    UploadErrors.PriorityField => ReadString(ref reader, name, out fields.Priority),
                     _ => UploadErrors.UnknownField(Printable(name)),
                 };
                 if (error is not null)
@@ -354,5 +363,6 @@ public static partial class UploadRequestParser
         public string? StudyDescription;
         public string? FileKey;
         public bool? AcceptMismatch;
+        public string? Priority;
     }
 }

@@ -26,6 +26,9 @@ internal sealed class IngestionApi : Construct
     public const string StageName = "prod";
     public const string UploadPath = "/upload";
 
+    /// <summary>A study's public view for the caller who submitted it; same authorizer as POST.</summary>
+    public const string StudyStatusPath = "/studies/{study_id}";
+
     // A ceiling against runaway clients, not a capacity match: clinical traffic is a few studies
     // a minute per site, and HealthImaging's StartDICOMImportJob throttles near 1 TPS anyway
     // (the handler reports that as a retryable error).
@@ -66,20 +69,29 @@ internal sealed class IngestionApi : Construct
             CorsPreflight = new CorsPreflightOptions
             {
                 AllowOrigins = [.. props.CorsAllowedOrigins],
-                AllowMethods = [CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+                AllowMethods = [CorsHttpMethod.POST, CorsHttpMethod.GET, CorsHttpMethod.OPTIONS],
                 AllowHeaders = [.. CorsAllowedHeaders],
                 MaxAge = Duration.Hours(1),
             },
         });
 
+        var integration = new HttpLambdaIntegration("UploadIntegration", props.UploadFunction, new HttpLambdaIntegrationProps
+        {
+            PayloadFormatVersion = PayloadFormatVersion.VERSION_2_0,
+        });
         Api.AddRoutes(new AddRoutesOptions
         {
             Path = UploadPath,
             Methods = [Amazon.CDK.AWS.Apigatewayv2.HttpMethod.POST],
-            Integration = new HttpLambdaIntegration("UploadIntegration", props.UploadFunction, new HttpLambdaIntegrationProps
-            {
-                PayloadFormatVersion = PayloadFormatVersion.VERSION_2_0,
-            }),
+            Integration = integration,
+        });
+
+        // The same function answers from the study table it already reads.
+        Api.AddRoutes(new AddRoutesOptions
+        {
+            Path = StudyStatusPath,
+            Methods = [Amazon.CDK.AWS.Apigatewayv2.HttpMethod.GET],
+            Integration = integration,
         });
 
         props.UploadFunction.SuppressNag(

@@ -9,7 +9,7 @@ using StrokeIngestion.Core.Http;
 namespace StrokeIngestion.Sandbox.Api;
 
 /// <summary>
-/// Stands in for API Gateway's HTTP API: <c>POST /prod/upload</c> becomes a payload-2.0 event
+/// Stands in for API Gateway's HTTP API: <c>POST /prod/upload</c> and <c>GET /prod/studies/{study_id}</c> become payload-2.0 events
 /// with an IAM authorizer context, is handed to the UploadHandler's real Stream handler, and
 /// the handler's response is translated back. Binds to 127.0.0.1 only.
 /// </summary>
@@ -24,6 +24,7 @@ internal sealed class LocalHttpApi : IAsyncDisposable
 
     private const string Stage = "prod";
     private const string RouteKey = "POST /upload";
+    private const string StatusRouteKey = "GET /studies/{study_id}";
 
     private readonly Func<Stream, Task<Stream>> _handler;
     private readonly Random _random;
@@ -72,7 +73,11 @@ internal sealed class LocalHttpApi : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         builder.Logging.ClearProviders();
         _app = builder.Build();
-        _app.MapPost($"/{Stage}/upload", HandleAsync);
+        _app.MapPost($"/{Stage}/upload", context => HandleAsync(context, RouteKey, pathParameters: null));
+        _app.MapGet($"/{Stage}/studies/{{study_id}}", context => HandleAsync(
+            context,
+            StatusRouteKey,
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["study_id"] = context.Request.RouteValues["study_id"]?.ToString() ?? string.Empty }));
         _app.MapFallback(context =>
         {
             // API Gateway's answer for a route that does not exist.
@@ -99,7 +104,7 @@ internal sealed class LocalHttpApi : IAsyncDisposable
         await Task.WhenAll(_invocations.Keys);
     }
 
-    private async Task HandleAsync(HttpContext context)
+    private async Task HandleAsync(HttpContext context, string routeKey, Dictionary<string, string>? pathParameters)
     {
         Interlocked.Increment(ref _requests);
         var fault = DrawFault();
@@ -110,7 +115,7 @@ internal sealed class LocalHttpApi : IAsyncDisposable
             return;
         }
 
-        var request = await ToEventAsync(context);
+        var request = await ToEventAsync(context, routeKey, pathParameters);
         var input = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(request, HttpJsonContext.Default.HttpApiRequest));
 
         // The handler runs to its end even when API Gateway stops waiting (or the client hangs up):
@@ -212,7 +217,7 @@ internal sealed class LocalHttpApi : IAsyncDisposable
         await context.Response.WriteAsync($"{{\"message\":\"{message}\"}}", context.RequestAborted);
     }
 
-    private static async Task<HttpApiRequest> ToEventAsync(HttpContext context)
+    private static async Task<HttpApiRequest> ToEventAsync(HttpContext context, string routeKey, Dictionary<string, string>? pathParameters)
     {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
@@ -236,7 +241,8 @@ internal sealed class LocalHttpApi : IAsyncDisposable
         return new HttpApiRequest
         {
             Version = "2.0",
-            RouteKey = RouteKey,
+            RouteKey = routeKey,
+            PathParameters = pathParameters,
             RawPath = context.Request.Path.Value,
             Headers = headers,
             Body = bytes.Length == 0 ? null : isText ? Encoding.UTF8.GetString(bytes) : Convert.ToBase64String(bytes),
@@ -244,7 +250,7 @@ internal sealed class LocalHttpApi : IAsyncDisposable
             RequestContext = new HttpApiRequestContext
             {
                 RequestId = Guid.NewGuid().ToString(),
-                RouteKey = RouteKey,
+                RouteKey = routeKey,
                 Stage = Stage,
                 Http = new HttpApiHttpContext
                 {

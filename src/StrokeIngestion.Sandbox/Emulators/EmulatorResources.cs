@@ -27,6 +27,10 @@ internal static class EmulatorResources
     public static AmazonDynamoDBClient CreateDynamoDbClient(Uri endpoint) =>
         SdkClients.CreateDynamoDbClient(Region, endpoint, Credentials);
 
+    /// <summary>An SQS client configured exactly as production builds it, pointed at <paramref name="endpoint"/>.</summary>
+    public static Amazon.SQS.AmazonSQSClient CreateSqsClient(Uri endpoint) =>
+        SdkClients.CreateSqsClient(Region, endpoint, Credentials);
+
     /// <summary>Creates the bucket; one that already exists (and is ours) is fine.</summary>
     public static async Task CreateBucketAsync(IAmazonS3 s3, string bucketName, CancellationToken cancellationToken)
     {

@@ -90,6 +90,41 @@ internal sealed class NodeEmulatorProcess : IAsyncDisposable
         return StartAsync(spec, root, port, cancellationToken);
     }
 
+    /// <summary>
+    /// Starts moto's SQS (the official protocol, JSON and query, with redrive to a DLQ) from
+    /// <c>moto-sqs.py</c> under <c>python3</c>; the machine image ships moto 5.2. Not a Node
+    /// package, but the same lifecycle: loopback only, ends with its parent.
+    /// </summary>
+    /// <inheritdoc cref="StartS3Async" path="/param"/>
+    public static Task<NodeEmulatorProcess> StartSqsAsync(string? repositoryRoot, int? port, CancellationToken cancellationToken)
+    {
+        var root = repositoryRoot ?? FindRepositoryRoot(AppContext.BaseDirectory);
+        var script = Path.Combine(root, "src", "StrokeIngestion.Sandbox", "Emulators", "moto-sqs.py");
+        var spec = new LaunchSpec(
+            "moto-sqs",
+            CreateDataDirectory: false,
+            (p, _) => [script, p],
+            NodeOptions: string.Empty,
+            ListeningMarker: "moto-sqs listening",
+            Binary: PythonPath());
+        return StartAsync(spec, root, port, cancellationToken);
+    }
+
+    /// <summary>The python3 that has moto (from PATH); throws naming the fix when there is none.</summary>
+    public static string PythonPath()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, "python3");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException("python3 is not on PATH: the SQS emulator needs python3 with moto 5.2 (shipped with the machine image).");
+    }
+
     /// <summary>The folder holding StrokeIngestion.sln, searched upwards from <paramref name="start"/>.</summary>
     public static string FindRepositoryRoot(string start)
     {
@@ -152,7 +187,7 @@ internal sealed class NodeEmulatorProcess : IAsyncDisposable
 
     private static async Task<NodeEmulatorProcess> StartAsync(LaunchSpec spec, string root, int? port, CancellationToken cancellationToken)
     {
-        var binary = BinaryPath(root, spec.Name);
+        var binary = spec.Binary ?? BinaryPath(root, spec.Name);
 
         // A free port can be taken between probing and binding; with a port of our own
         // choosing that is worth another try, with a fixed one it is the caller's problem.
@@ -330,7 +365,8 @@ internal sealed class NodeEmulatorProcess : IAsyncDisposable
         bool CreateDataDirectory,
         Func<string, string?, string[]> Arguments,
         string NodeOptions,
-        string ListeningMarker);
+        string ListeningMarker,
+        string? Binary = null);
 
     private sealed class EmulatorExitedException(string message) : InvalidOperationException(message);
 }

@@ -286,9 +286,8 @@ internal sealed class SandboxHost : IAsyncDisposable
         owned.Add(importEvents);
         healthImaging.ImportJobEnded += (_, ended) => importEvents.Publish(ended.Event);
 
-        var upload = new UploadHandler.Function(
-            UploadHandler.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(uploadFunction, endpoints)), log),
-            log);
+        var apiEndpoints = UploadHandler.CompositionRoot.CreateEndpoints(new EnvironmentReader(FunctionEnvironment(uploadFunction, endpoints)), log);
+        var upload = new UploadHandler.Function(apiEndpoints.Upload, log, apiEndpoints.Status);
         var api = new LocalHttpApi(upload.Handle, (faults?.Seed ?? 0) + 5) { Faults = faults?.Api ?? ApiFaults.None };
         owned.Add(api);
         var apiBaseUrl = await api.StartAsync(options.ApiPort, cancellationToken);

@@ -3,7 +3,7 @@ using StrokeIngestion.Core.Http;
 
 namespace StrokeIngestion.Core.Tests.Upload;
 
-/// <summary>Builds POST /upload events as API Gateway sends them (payload 2.0).</summary>
+/// <summary>Builds POST /upload (and GET /studies/{study_id}) events as API Gateway sends them (payload 2.0).</summary>
 internal sealed class HttpApiRequestBuilder
 {
     private readonly Dictionary<string, string> _headers = new(StringComparer.Ordinal) { ["content-type"] = "application/json" };
@@ -11,6 +11,11 @@ internal sealed class HttpApiRequestBuilder
     private bool _base64;
     private byte[]? _bytes;
     private string? _caller = "arn:aws:iam::111122223333:user/clinician-tool";
+    private string? _statusStudyId;
+
+    private string RouteKey => _statusStudyId is null ? "POST /upload" : "GET /studies/{study_id}";
+
+    private string Path => _statusStudyId is null ? "/prod/upload" : "/prod/studies/" + _statusStudyId;
 
     public HttpApiRequestBuilder WithBody(string? body)
     {
@@ -79,11 +84,20 @@ internal sealed class HttpApiRequestBuilder
         return this;
     }
 
+    /// <summary>Makes the event a <c>GET /studies/{study_id}</c> for <paramref name="studyId"/> (no body).</summary>
+    public HttpApiRequestBuilder ForStudyStatus(string studyId)
+    {
+        _statusStudyId = studyId;
+        _body = null;
+        return this;
+    }
+
     public HttpApiRequest Build() => new()
     {
         Version = "2.0",
-        RouteKey = "POST /upload",
-        RawPath = "/prod/upload",
+        RouteKey = RouteKey,
+        RawPath = Path,
+        PathParameters = _statusStudyId is null ? null : new Dictionary<string, string>(StringComparer.Ordinal) { ["study_id"] = _statusStudyId },
         Headers = new Dictionary<string, string>(_headers),
         Body = _bytes is not null ? Convert.ToBase64String(_bytes)
             : _base64 && _body is not null ? Convert.ToBase64String(Encoding.UTF8.GetBytes(_body))
@@ -92,9 +106,9 @@ internal sealed class HttpApiRequestBuilder
         RequestContext = new HttpApiRequestContext
         {
             RequestId = "req-" + Guid.NewGuid().ToString("N")[..8],
-            RouteKey = "POST /upload",
+            RouteKey = RouteKey,
             Stage = "prod",
-            Http = new HttpApiHttpContext { Method = "POST", Path = "/prod/upload", SourceIp = "203.0.113.7" },
+            Http = new HttpApiHttpContext { Method = _statusStudyId is null ? "POST" : "GET", Path = Path, SourceIp = "203.0.113.7" },
             Authorizer = _caller is null ? null : new HttpApiAuthorizer { Iam = new HttpApiIamIdentity { UserArn = _caller, AccountId = "111122223333" } },
         },
     };

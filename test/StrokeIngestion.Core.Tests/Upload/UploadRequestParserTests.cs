@@ -271,10 +271,10 @@ public sealed class UploadRequestParserTests
     [Fact]
     public void TryParse_WhenUnknownField_ShouldNameIt()
     {
-        var error = Rejected(new HttpApiRequestBuilder().WithBody("{\"patient_id\":\"P1\",\"file_key\":\"uploads/a.dcm\",\"priority\":\"high\"}"));
+        var error = Rejected(new HttpApiRequestBuilder().WithBody("{\"patient_id\":\"P1\",\"file_key\":\"uploads/a.dcm\",\"urgency\":\"high\"}"));
 
-        Assert.Equal(("unknown_field", "priority"), (error.Code, error.Field));
-        Assert.Contains("priority", error.Message, StringComparison.Ordinal);
+        Assert.Equal(("unknown_field", "urgency"), (error.Code, error.Field));
+        Assert.Contains("urgency", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -353,10 +353,10 @@ public sealed class UploadRequestParserTests
     [Fact]
     public void TryParse_WhenUnknownFieldNameEndsWithNewline_ShouldNotEchoIt()
     {
-        var error = Rejected(new HttpApiRequestBuilder().WithBody("{\"patient_id\":\"P1\",\"file_key\":\"uploads/a.dcm\",\"priority\\n\":1}"));
+        var error = Rejected(new HttpApiRequestBuilder().WithBody("{\"patient_id\":\"P1\",\"file_key\":\"uploads/a.dcm\",\"urgency\\n\":1}"));
 
         Assert.Equal(("unknown_field", "(unprintable field name)"), (error.Code, error.Field));
-        Assert.DoesNotContain("priority", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("urgency", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

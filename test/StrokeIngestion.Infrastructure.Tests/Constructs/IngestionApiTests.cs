@@ -9,14 +9,15 @@ namespace StrokeIngestion.Infrastructure.Tests.Constructs;
 public sealed class IngestionApiTests(DefaultStackFixture stack, CustomizedStackFixture customized)
 {
     [Fact]
-    public void Api_ShouldExposeOnlyPostUploadBehindIamAuthorization()
+    public void Api_ShouldExposeOnlyPostUploadAndGetStudyBehindIamAuthorizationOnOneIntegration()
     {
         var routes = stack.OfType("AWS::ApiGatewayV2::Route").Select(r => r.Resource["Properties"]).ToList();
 
-        var route = Assert.Single(routes);
-        Assert.Equal("POST /upload", route?["RouteKey"]?.GetValue<string>());
-        Assert.Equal("AWS_IAM", route?["AuthorizationType"]?.GetValue<string>());
+        Assert.Equal(["GET /studies/{study_id}", "POST /upload"], routes.Select(r => r?["RouteKey"]?.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.All(routes, route => Assert.Equal("AWS_IAM", route?["AuthorizationType"]?.GetValue<string>()));
+        Assert.Single(routes.Select(r => r?["Target"]?.ToJsonString()).Distinct());
         stack.Template.ResourceCountIs("AWS::ApiGatewayV2::Authorizer", 0);
+        stack.Template.ResourceCountIs("AWS::ApiGatewayV2::Integration", 1);
     }
 
     [Theory]
@@ -84,7 +85,7 @@ public sealed class IngestionApiTests(DefaultStackFixture stack, CustomizedStack
             ("ProtocolType", "HTTP"),
             ("CorsConfiguration", Obj(
                 ("AllowOrigins", Arr("*")),
-                ("AllowMethods", Arr("POST", "OPTIONS")),
+                ("AllowMethods", Arr("POST", "GET", "OPTIONS")),
                 ("AllowHeaders", Arr(
                     "authorization",
                     "content-type",

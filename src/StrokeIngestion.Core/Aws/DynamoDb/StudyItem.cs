@@ -30,6 +30,9 @@ internal static class StudyItem
     public const string RequestFingerprint = "request_fingerprint";
     public const string PatientIdMismatchAccepted = "patient_id_mismatch_accepted";
     public const string SubmittedBy = "submitted_by";
+    public const string Priority = "priority";
+    public const string QueuedAt = "queued_at";
+    public const string SourceDigest = "source_digest";
     public const string ImportJobId = "import_job_id";
     public const string ImportStatus = "import_status";
     public const string ExecutionArn = "execution_arn";
@@ -77,6 +80,9 @@ internal static class StudyItem
         };
 
         AddIfSet(item, SubmittedBy, study.SubmittedBy);
+        AddIfSet(item, Priority, study.Priority);
+        AddIfSet(item, QueuedAt, study.QueuedAt);
+        AddIfSet(item, SourceDigest, study.SourceDigest);
         AddIfSet(item, ImportJobId, study.ImportJobId);
         AddIfSet(item, ImportStatus, study.ImportStatus);
         AddIfSet(item, ExecutionArn, study.ExecutionArn);
@@ -125,6 +131,9 @@ internal static class StudyItem
             RequestFingerprint = RequiredString(item, RequestFingerprint),
             PatientIdMismatchAccepted = item.TryGetValue(PatientIdMismatchAccepted, out var accepted) && accepted.BOOL == true,
             SubmittedBy = OptionalString(item, SubmittedBy),
+            Priority = OptionalString(item, Priority),
+            QueuedAt = OptionalString(item, QueuedAt),
+            SourceDigest = OptionalString(item, SourceDigest),
             ImportJobId = OptionalString(item, ImportJobId),
             ImportStatus = OptionalString(item, ImportStatus),
             ExecutionArn = OptionalString(item, ExecutionArn),
