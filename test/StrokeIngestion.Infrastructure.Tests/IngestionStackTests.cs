@@ -24,12 +24,7 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
 
         // Lambda attaching a function to its subnets (vpc on): AWS documents the execution role's
         // network-interface actions on "*" (AWSLambdaVPCAccessExecutionRole).
-        "ec2:CreateNetworkInterface",
-        "ec2:DescribeNetworkInterfaces",
-        "ec2:DescribeSubnets",
-        "ec2:DeleteNetworkInterface",
-        "ec2:AssignPrivateIpAddresses",
-        "ec2:UnassignPrivateIpAddresses",
+        .. Infrastructure.Constructs.IngestionFunction.VpcNetworkInterfaceActions,
     ];
 
     [Fact]
