@@ -127,6 +127,9 @@ internal sealed class NetworkIsolation : Construct
 
         _prefixLists = new CfnMapping(this, "GatewayPrefixLists", new CfnMappingProps
         {
+            // Resolved at synthesis when the stack's region is known (the CLI's default region);
+            // a region-agnostic template keeps the table and looks up AWS::Region at deploy.
+            Lazy = true,
             Mapping = GatewayPrefixLists.ToDictionary(
                 r => r.Key,
                 r => (IDictionary<string, object>)new Dictionary<string, object> { ["s3"] = r.Value.S3, ["dynamodb"] = r.Value.DynamoDb }),
