@@ -7,7 +7,7 @@ using StrokeIngestion.Sandbox.Template;
 // state machine's event window, poll interval and states per path) and measured or assumed durations.
 // Usage: dotnet run --project bench/StrokeIngestion.CostEstimate -- [--cdk-out cdk.out]
 //        [--import-minutes 5] [--study-mb 250] [--files 300] [--upload-ms 600] [--monitor-ms 120]
-//        [--import-event arrives|lost]
+//        [--import-event arrives|lost] [--endpoint-kb-per-call 8]
 //        [--prices bench/StrokeIngestion.CostEstimate/prices-us-east-1.json]
 var options = new Dictionary<string, string>(StringComparer.Ordinal)
 {
@@ -18,6 +18,7 @@ var options = new Dictionary<string, string>(StringComparer.Ordinal)
     ["--upload-ms"] = "600",
     ["--monitor-ms"] = "120",
     ["--import-event"] = "arrives",
+    ["--endpoint-kb-per-call"] = "8",
     ["--prices"] = Path.Combine(AppContext.BaseDirectory, "prices-us-east-1.json"),
 };
 for (var i = 0; i + 1 < args.Length; i += 2)
@@ -173,6 +174,44 @@ var lines = new List<(string Service, string Basis, double Cost)>
     ("EventBridge", "1 Study Ready event per study (HealthImaging's events are free)", studies / 1e6 * Price("eventbridge_per_million_events")),
 };
 
+// Deployment options (context vpc and auditTrail), from the template: interface endpoints bill per
+// AZ-hour and per GB they carry (gateway endpoints are free); the trail bills per data event.
+var endpoints = template.ResourcesOfType("AWS::EC2::VPCEndpoint");
+var interfaceEndpoints = endpoints.Where(e => e.Properties["VpcEndpointType"]?.GetValue<string>() == "Interface").ToList();
+var endpointAzHours = interfaceEndpoints.Sum(e => e.Properties["SubnetIds"]?.AsArray().Count ?? 0) * Price("hours_per_month");
+var endpointMonthly = endpointAzHours * Price("vpc_interface_endpoint_hour_per_az");
+// Calls that go through an interface endpoint (HealthImaging, Step Functions): StartDICOMImportJob,
+// StartExecution, one GetDICOMImportJob per check, SendTaskSuccess when the event wakes the wait.
+// S3 and DynamoDB go through the free gateway endpoints.
+var endpointCalls = 2 + checks + (awaitsEvent && eventArrives ? 1 : 0);
+var endpointGb = studies * endpointCalls * Number("--endpoint-kb-per-call") / (1024.0 * 1024.0);
+if (interfaceEndpoints.Count > 0)
+{
+    lines.Add(("VPC interface endpoints", string.Create(CultureInfo.InvariantCulture, $"{endpointCalls} calls x {Number("--endpoint-kb-per-call")} KB per study through {interfaceEndpoints.Count} endpoints (hourly charge below)"),
+        endpointGb * Price("vpc_interface_endpoint_gb_processed")));
+}
+
+var trail = template.ResourcesOfType("AWS::CloudTrail::Trail").SingleOrDefault();
+var selectedTypes = trail?.Properties["AdvancedEventSelectors"]?.AsArray()
+    .SelectMany(s => s?["FieldSelectors"]?.AsArray() ?? [])
+    .Where(f => f?["Field"]?.GetValue<string>() == "resources.type")
+    .SelectMany(f => f?["Equals"]?.AsArray() ?? [])
+    .Select(t => t?.GetValue<string>())
+    .ToHashSet(StringComparer.Ordinal) ?? [];
+// S3 object events per file: the client's PUT, the handler's HEAD, ranged GET and COPY, HealthImaging's
+// GET of the copy; per study ~4 more (job reports written, the manifest read). HealthImaging: the
+// import start and each status read, an upper bound (only data-plane calls on the datastore count).
+var s3DataEvents = selectedTypes.Contains("AWS::S3::Object") ? 5 * files + 4 : 0;
+var imagingDataEvents = selectedTypes.Contains("AWS::MedicalImaging::Datastore") ? 1 + checks : 0;
+var dataEvents = s3DataEvents + imagingDataEvents;
+if (trail is not null)
+{
+    lines.Add(("CloudTrail data events", string.Create(CultureInfo.InvariantCulture, $"{dataEvents:0} per study: {s3DataEvents:0} on study files, {imagingDataEvents} on the datastore"),
+        studies * dataEvents / 100_000 * Price("cloudtrail_data_events_per_100k")));
+    lines.Add(("CloudTrail copy in Logs", string.Create(CultureInfo.InvariantCulture, $"{dataEvents:0} events x ~1.5 KB per study copied to the trail's log group"),
+        studies * dataEvents * 1.5 / (1024.0 * 1024.0) * Price("cloudwatch_logs_ingest_gb")));
+}
+
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Cost per 1,000 studies — {prices["region"]} list prices as of {prices["as_of"]} ({prices["source"]})"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Assumptions: {Number("--import-minutes")}-minute import, {Number("--study-mb")} MB and {files} files per study; import-end event {(eventArrives ? "arrives" : "lost")}"));
 Console.WriteLine(awaitsEvent
@@ -196,7 +235,18 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {"Pipeline wit
 // below the seed's figure, with the same file count and retention.
 var storagePerStudyGb = (total - pipeline) / studyGb;
 var breakEvenMb = (SeedTotal - pipeline) / storagePerStudyGb * 1024;
-Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Below ${SeedTotal:0.00} for studies up to {breakEvenMb:0} MB ({files} files; storage ${storagePerStudyGb / 1024:0.0000} per MB of study per 1,000 studies)"));
+Console.WriteLine(breakEvenMb > 0
+    ? string.Create(CultureInfo.InvariantCulture, $"  Below ${SeedTotal:0.00} for studies up to {breakEvenMb:0} MB ({files} files; storage ${storagePerStudyGb / 1024:0.0000} per MB of study per 1,000 studies)")
+    : string.Create(CultureInfo.InvariantCulture, $"  Never below ${SeedTotal:0.00} with {files} files: the pipeline without storage costs more"));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  Step Functions goal <= $0.25: ${stepFunctions:0.0000} {(stepFunctions <= 0.25 ? "PASS" : "MISS")}"));
-Console.WriteLine(JsonSerializer.Serialize(new { total, step_functions = stepFunctions, transitions, checks, monitor_invocations = monitorInvocations, break_even_study_mb = breakEvenMb }));
+Console.WriteLine();
+var trailMonthly = trail is null ? 0 : Price("kms_customer_managed_key_month");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Deployment options, fixed per month (not per study): vpc {(endpoints.Count > 0 ? "on" : "none")}, auditTrail {(trail is null ? "off" : "on")}"));
+Console.WriteLine(interfaceEndpoints.Count > 0
+    ? string.Create(CultureInfo.InvariantCulture, $"  {"VPC interface endpoints",-26} ${endpointMonthly,9:0.00}   {interfaceEndpoints.Count} endpoints, {endpointAzHours / Price("hours_per_month"):0} endpoint-AZs x {Price("hours_per_month")} h x ${Price("vpc_interface_endpoint_hour_per_az")}/h; data ${Price("vpc_interface_endpoint_gb_processed")}/GB (above); {endpoints.Count - interfaceEndpoints.Count} gateway endpoints free")
+    : "  VPC endpoints: none (vpc=none)");
+Console.WriteLine(trail is not null
+    ? string.Create(CultureInfo.InvariantCulture, $"  {"Audit trail key (KMS)",-26} ${trailMonthly,9:0.00}   management events free as the account's first copy, ${Price("cloudtrail_management_events_additional_copy_per_100k"):0.00} per 100,000 if another trail already records them; data events ${Price("cloudtrail_data_events_per_100k"):0.00} per 100,000 (above)")
+    : "  Audit trail: off");
+Console.WriteLine(JsonSerializer.Serialize(new { total, step_functions = stepFunctions, transitions, checks, monitor_invocations = monitorInvocations, break_even_study_mb = breakEvenMb, endpoints_monthly = endpointMonthly, trail_data_events_per_study = dataEvents }));
 return 0;

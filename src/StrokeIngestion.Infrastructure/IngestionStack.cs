@@ -48,6 +48,7 @@ internal sealed class IngestionStack : Stack
         Storage = new UploadStorage(this, "UploadStorage", project, config.LogRetentionDays);
         Studies = new StudyTable(this, "StudyTable", project);
         Datastore = new ImportDatastore(this, "ImportDatastore", project, Storage, config.KmsKeyArn);
+        Network = config.Vpc.Mode == VpcMode.None ? null : new NetworkIsolation(this, "Network", config.Vpc, Logs, project);
 
         var shared = new Dictionary<string, string>
         {
@@ -69,7 +70,8 @@ internal sealed class IngestionStack : Stack
             ReservedConcurrency: MonitorReservedConcurrency,
             Architecture: config.Architecture,
             Logs: Logs,
-            Environment: shared));
+            Environment: shared,
+            Network: Network?.Placement));
         GrantMonitor(ImportMonitor.Role, project);
 
         Workflow = new ImportWorkflow(this, "ImportWorkflow", new ImportWorkflowProps(
@@ -90,11 +92,21 @@ internal sealed class IngestionStack : Stack
                 ["IMPORT_ROLE_ARN"] = Datastore.ImportRole.RoleArn,
                 ["STATE_MACHINE_ARN"] = Workflow.StateMachine.StateMachineArn,
                 ["ALLOWED_MODALITIES"] = "CT,MR",
-            }));
+            },
+            Network: Network?.Placement));
         GrantUpload(UploadHandler.Role);
 
         Api = new IngestionApi(this, "IngestionApi", new IngestionApiProps(
             project, UploadHandler.Function, config.CorsAllowedOrigins, config.Jwt, Logs));
+
+        if (Network is not null)
+        {
+            AddEndpoints(Network, project);
+        }
+
+        AuditTrail = config.AuditTrail
+            ? new AuditTrail(this, "AuditTrail", new AuditTrailProps(project, config.LogRetentionDays, Logs, Storage, Datastore.DatastoreArn))
+            : null;
 
         Monitoring = new Monitoring(this, "Monitoring", new MonitoringProps(
             project,
@@ -136,6 +148,30 @@ internal sealed class IngestionStack : Stack
     public IngestionApi Api { get; }
 
     public Monitoring Monitoring { get; }
+
+    /// <summary>The functions' VPC, security groups and endpoints; null with context vpc=none.</summary>
+    public NetworkIsolation? Network { get; }
+
+    /// <summary>The stack's own CloudTrail trail; null unless context auditTrail=true.</summary>
+    public AuditTrail? AuditTrail { get; }
+
+    /// <summary>
+    /// One endpoint per service a function calls (README: calls and endpoints), each admitting the
+    /// actions the function roles hold on this stack's resources. A function calling a new service
+    /// adds one line here (e.g. SQS: <c>network.AddInterfaceEndpoint("Sqs", "sqs", Allow([...], queueArn))</c>).
+    /// </summary>
+    private void AddEndpoints(NetworkIsolation network, string project)
+    {
+        network.AddGatewayEndpoint("S3Endpoint", "s3",
+            EndpointPolicy.Allow(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], Storage.Bucket.ArnForObjects("*")),
+            EndpointPolicy.Allow(["s3:ListBucket"], Storage.Bucket.BucketArn));
+        network.AddGatewayEndpoint("DynamoDbEndpoint", "dynamodb",
+            EndpointPolicy.Allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Studies.Table.TableArn));
+        network.AddInterfaceEndpoint("HealthImagingEndpoint", "medical-imaging",
+            EndpointPolicy.Allow(["medical-imaging:StartDICOMImportJob", "medical-imaging:GetDICOMImportJob"], Datastore.DatastoreArn));
+        network.AddInterfaceEndpoint("StepFunctionsEndpoint", "states",
+            EndpointPolicy.Allow(["states:StartExecution", "states:SendTaskSuccess"], ImportWorkflow.StateMachineArnFor(this, project)));
+    }
 
     private void GrantUpload(Role role)
     {

@@ -11,6 +11,31 @@ internal enum LambdaArchitecture
     X86_64,
 }
 
+/// <summary>Where the functions run (context <c>vpc</c>).</summary>
+internal enum VpcMode
+{
+    /// <summary>Outside any VPC, on Lambda's own network (the default).</summary>
+    None,
+
+    /// <summary>In a VPC of the stack's own: isolated subnets in two AZs, no NAT, no internet gateway.</summary>
+    Create,
+
+    /// <summary>In private subnets of an existing VPC, named by context.</summary>
+    Existing,
+}
+
+/// <summary>
+/// The network placement of the functions. For <see cref="VpcMode.Existing"/>, the VPC id, the
+/// private subnets the functions and interface endpoints use, and the route tables of those
+/// subnets (where the S3 and DynamoDB gateway endpoints add their routes); empty otherwise.
+/// </summary>
+internal sealed record VpcSettings(VpcMode Mode, string? VpcId, IReadOnlyList<string> SubnetIds, IReadOnlyList<string> RouteTableIds)
+{
+    public static readonly VpcSettings None = new(VpcMode.None, null, [], []);
+
+    public static readonly VpcSettings Create = new(VpcMode.Create, null, [], []);
+}
+
 /// <summary>Issuer and audiences of a JWT authorizer; configured together or not at all.</summary>
 internal sealed record JwtSettings(string Issuer, IReadOnlyList<string> Audiences);
 
@@ -33,6 +58,12 @@ internal sealed record StackConfig(
 {
     /// <summary>Retention of every log group the stack creates.</summary>
     public RetentionDays LogRetention => RetentionPeriods[LogRetentionDays];
+
+    /// <summary>Where the functions run (context <c>vpc</c>, <c>vpcSubnetIds</c>, <c>vpcRouteTableIds</c>).</summary>
+    public VpcSettings Vpc { get; init; } = VpcSettings.None;
+
+    /// <summary>Whether the stack adds its own CloudTrail trail (context <c>auditTrail</c>).</summary>
+    public bool AuditTrail { get; init; }
 
     public const string ProjectNameKey = "projectName";
     public const string StackNameKey = "stackName";
@@ -184,6 +215,9 @@ internal sealed record StackConfig(
         var uploadAsset = ReadAsset(context, UploadHandlerAssetKey, DefaultUploadHandlerAsset, baseDirectory, errors);
         var monitorAsset = ReadAsset(context, ImportMonitorAssetKey, DefaultImportMonitorAsset, baseDirectory, errors);
 
+        var vpc = ReadVpc(context, errors);
+        var auditTrail = ReadFlag(context, AuditTrailKey, errors);
+
         if (errors.Count > 0)
         {
             throw new StackConfigException(errors);
@@ -200,8 +234,92 @@ internal sealed record StackConfig(
             architecture,
             uploadAsset,
             monitorAsset,
-            eventWait);
+            eventWait)
+        {
+            Vpc = vpc,
+            AuditTrail = auditTrail,
+        };
     }
+
+    // ---- Network isolation and audit trail (issue 16) ----
+
+    public const string VpcKey = "vpc";
+    public const string VpcSubnetIdsKey = "vpcSubnetIds";
+    public const string VpcRouteTableIdsKey = "vpcRouteTableIds";
+    public const string AuditTrailKey = "auditTrail";
+
+    /// <summary>Two AZs: one AZ outage must not stop uploads.</summary>
+    public const int MinVpcSubnets = 2;
+
+    // EC2 ids: the prefix and 8 (older) or 17 hexadecimal digits.
+    private static readonly Regex VpcIdPattern = new("^vpc-([0-9a-f]{8}|[0-9a-f]{17})$", RegexOptions.CultureInvariant);
+    private static readonly Regex SubnetIdPattern = new("^subnet-([0-9a-f]{8}|[0-9a-f]{17})$", RegexOptions.CultureInvariant);
+    private static readonly Regex RouteTableIdPattern = new("^rtb-([0-9a-f]{8}|[0-9a-f]{17})$", RegexOptions.CultureInvariant);
+
+    private static VpcSettings ReadVpc(Func<string, object?> context, List<string> errors)
+    {
+        var value = ReadString(context, VpcKey) ?? "none";
+        var subnets = ReadList(context, VpcSubnetIdsKey);
+        var routeTables = ReadList(context, VpcRouteTableIdsKey);
+        if (value is "none" or "create")
+        {
+            if (subnets is not null || routeTables is not null)
+            {
+                errors.Add($"Context '{VpcSubnetIdsKey}' and '{VpcRouteTableIdsKey}' name parts of an existing VPC: set them only with '{VpcKey}' = <vpc id> (got '{VpcKey}' = '{value}').");
+            }
+
+            return value == "none" ? VpcSettings.None : VpcSettings.Create;
+        }
+
+        if (!VpcIdPattern.IsMatch(value))
+        {
+            errors.Add($"Context '{VpcKey}' must be 'none', 'create' or an existing VPC id (vpc- and 8 or 17 hex digits); got '{value}'.");
+            return VpcSettings.None;
+        }
+
+        var subnetIds = ReadIds(subnets, VpcSubnetIdsKey, SubnetIdPattern, "subnet", errors);
+        if (subnets is null || subnetIds.Count < MinVpcSubnets)
+        {
+            errors.Add($"Context '{VpcSubnetIdsKey}' must list at least {MinVpcSubnets} private subnets of {value} in different availability zones (comma-separated subnet ids).");
+        }
+
+        var routeTableIds = ReadIds(routeTables, VpcRouteTableIdsKey, RouteTableIdPattern, "route table", errors);
+        if (routeTables is null || routeTableIds.Count == 0)
+        {
+            errors.Add($"Context '{VpcRouteTableIdsKey}' must list the route tables of the subnets in '{VpcSubnetIdsKey}' (comma-separated rtb- ids): the S3 and DynamoDB gateway endpoints add their routes there.");
+        }
+
+        return new VpcSettings(VpcMode.Existing, value, subnetIds, routeTableIds);
+    }
+
+    private static List<string> ReadIds(List<string>? values, string key, Regex pattern, string what, List<string> errors)
+    {
+        foreach (var bad in (values ?? []).Where(v => !pattern.IsMatch(v)))
+        {
+            errors.Add($"Context '{key}' has '{bad}', which is not a {what} id (its prefix and 8 or 17 hex digits).");
+        }
+
+        return (values ?? []).Where(v => pattern.IsMatch(v)).ToList();
+    }
+
+    private static bool ReadFlag(Func<string, object?> context, string key, List<string> errors)
+    {
+        var text = ReadString(context, key);
+        if (text is null)
+        {
+            return false;
+        }
+
+        if (bool.TryParse(text, out var value))
+        {
+            return value;
+        }
+
+        errors.Add($"Context '{key}' must be true or false (got '{text}').");
+        return false;
+    }
+
+    // ---- end of issue 16 block ----
 
     private static JwtSettings? ReadJwt(Func<string, object?> context, List<string> errors)
     {

@@ -11,7 +11,11 @@ namespace StrokeIngestion.Infrastructure.Tests;
 /// script CI runs (scripts/cdk-nag/check.mjs), and the suppressions the constructs write.
 /// </summary>
 [Collection(SynthesizedStacks.Name)]
-public sealed partial class CdkNagTests(DefaultStackFixture stack, CustomizedStackFixture customized)
+public sealed partial class CdkNagTests(
+    DefaultStackFixture stack,
+    CustomizedStackFixture customized,
+    IsolatedStackFixture isolated,
+    ExistingVpcStackFixture existingVpc)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
 
@@ -20,11 +24,13 @@ public sealed partial class CdkNagTests(DefaultStackFixture stack, CustomizedSta
     private static readonly HashSet<string> GranularRules = ["AwsSolutions-IAM4", "AwsSolutions-IAM5"];
 
     [SkippableTheory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Template_WhenCheckedByCdkNag_ShouldHaveNoErrorsWarningsOrUnusedSuppressions(bool customizedStack)
+    [InlineData("default")]
+    [InlineData("customized")]
+    [InlineData("vpc=create auditTrail=true")]
+    [InlineData("vpc=<existing id>")]
+    public async Task Template_WhenCheckedByCdkNag_ShouldHaveNoErrorsWarningsOrUnusedSuppressions(string configuration)
     {
-        var fixture = customizedStack ? (StackFixture)customized : stack;
+        var fixture = Fixture(configuration);
 
         var result = await CheckAsync(fixture.Json);
 
@@ -55,11 +61,13 @@ public sealed partial class CdkNagTests(DefaultStackFixture stack, CustomizedSta
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Suppressions_ShouldEachNameARuleAndGiveAReasonAReviewerCanWeigh(bool customizedStack)
+    [InlineData("default")]
+    [InlineData("customized")]
+    [InlineData("vpc=create auditTrail=true")]
+    [InlineData("vpc=<existing id>")]
+    public void Suppressions_ShouldEachNameARuleAndGiveAReasonAReviewerCanWeigh(string configuration)
     {
-        var fixture = customizedStack ? (StackFixture)customized : stack;
+        var fixture = Fixture(configuration);
 
         var rules = fixture.Resources
             .SelectMany(r => (r.Value?["Metadata"]?[NagSuppressions.MetadataKey]?[NagSuppressions.RulesKey]?.AsArray() ?? [])
@@ -82,6 +90,24 @@ public sealed partial class CdkNagTests(DefaultStackFixture stack, CustomizedSta
             }
         });
     }
+
+    [SkippableFact]
+    public async Task Template_WithAVpc_ShouldPassLambdaInsideVpcWithoutItsSuppression()
+    {
+        var result = await CheckAsync(isolated.Json);
+
+        Assert.DoesNotContain(result.Findings("suppressed"), f => f?["rule"]?.ToString() == "HIPAA.Security-LambdaInsideVPC");
+        Assert.Contains(result.Findings("suppressed"), f => f?["rule"]?.ToString() == "HIPAA.Security-VPCDefaultSecurityGroupClosed");
+    }
+
+    private StackFixture Fixture(string configuration) => configuration switch
+    {
+        "default" => stack,
+        "customized" => customized,
+        "vpc=create auditTrail=true" => isolated,
+        "vpc=<existing id>" => existingVpc,
+        _ => throw new ArgumentOutOfRangeException(nameof(configuration), configuration, "no such fixture"),
+    };
 
     [GeneratedRegex(@"^(AwsSolutions|HIPAA\.Security)-[A-Za-z0-9]+$")]
     private static partial Regex RuleId();

@@ -4,7 +4,7 @@ using StrokeIngestion.Infrastructure.Tests.Support;
 namespace StrokeIngestion.Infrastructure.Tests;
 
 [Collection(SynthesizedStacks.Name)]
-public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedStackFixture customized)
+public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedStackFixture customized, IsolatedStackFixture isolated)
 {
     // Specific actions that have no resource-level permissions (IAM requires "*").
     private static readonly HashSet<string> ActionsThatNeedAnyResource =
@@ -21,6 +21,10 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
         "logs:PutResourcePolicy",
         "logs:DescribeResourcePolicies",
         "logs:DescribeLogGroups",
+
+        // Lambda attaching a function to its subnets (vpc on): AWS documents the execution role's
+        // network-interface actions on "*" (AWSLambdaVPCAccessExecutionRole).
+        .. Infrastructure.Constructs.IngestionFunction.VpcNetworkInterfaceActions,
     ];
 
     [Fact]
@@ -52,11 +56,12 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void IdentityPolicies_ShouldGrantNoWildcardAction(bool customizedStack)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void IdentityPolicies_ShouldGrantNoWildcardAction(bool customizedStack, bool isolatedStack)
     {
-        var fixture = customizedStack ? (StackFixture)customized : stack;
+        var fixture = isolatedStack ? isolated : customizedStack ? (StackFixture)customized : stack;
 
         var actions = PolicyStatements.All(fixture).SelectMany(s => PolicyStatements.Strings(s["Action"])).ToList();
 
@@ -65,11 +70,12 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void IdentityPolicies_ShouldUseAnyResourceOnlyForActionsWithoutResourceLevelPermissions(bool customizedStack)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void IdentityPolicies_ShouldUseAnyResourceOnlyForActionsWithoutResourceLevelPermissions(bool customizedStack, bool isolatedStack)
     {
-        var fixture = customizedStack ? (StackFixture)customized : stack;
+        var fixture = isolatedStack ? isolated : customizedStack ? (StackFixture)customized : stack;
 
         var onAnyResource = PolicyStatements.All(fixture)
             .Where(s => PolicyStatements.Items(s["Resource"]).Any(r => r is JsonValue v && v.GetValue<string>() == "*"))
@@ -81,11 +87,12 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void ResourcePolicies_ShouldAllowNamedPrincipalsSpecificActionsOnly(bool customizedStack)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void ResourcePolicies_ShouldAllowNamedPrincipalsSpecificActionsOnly(bool customizedStack, bool isolatedStack)
     {
-        var fixture = customizedStack ? (StackFixture)customized : stack;
+        var fixture = isolatedStack ? isolated : customizedStack ? (StackFixture)customized : stack;
         var documents = new (string Type, string Property)[]
         {
             ("AWS::S3::BucketPolicy", "PolicyDocument"),

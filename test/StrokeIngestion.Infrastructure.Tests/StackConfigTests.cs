@@ -241,6 +241,119 @@ public sealed class StackConfigTests : IDisposable
         Assert.Contains("'logRetentionDays'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void FromContext_WhenVpcAndAuditTrailAreUnset_ShouldRunOutsideAnyVpcWithoutATrail()
+    {
+        var config = Read([]);
+
+        Assert.Equal(VpcSettings.None, config.Vpc);
+        Assert.False(config.AuditTrail);
+    }
+
+    [Theory]
+    [InlineData("none", "None")]
+    [InlineData("create", "Create")]
+    public void FromContext_WhenVpcIsNoneOrCreate_ShouldNeedNothingElse(string value, string mode)
+    {
+        var config = Read(new() { ["vpc"] = value });
+
+        Assert.Equal(mode, config.Vpc.Mode.ToString());
+        Assert.Null(config.Vpc.VpcId);
+        Assert.Empty(config.Vpc.SubnetIds);
+    }
+
+    [Fact]
+    public void FromContext_WhenVpcIsAnExistingId_ShouldKeepItsSubnetsAndRouteTablesInOrder()
+    {
+        var config = Read(new()
+        {
+            ["vpc"] = "vpc-0a1b2c3d4e5f60718",
+            ["vpcSubnetIds"] = "subnet-0a1b2c3d4e5f60718, subnet-1b2c3d4e",
+            ["vpcRouteTableIds"] = new object[] { "rtb-2c3d4e5f" },
+        });
+
+        Assert.Equal(VpcMode.Existing, config.Vpc.Mode);
+        Assert.Equal("vpc-0a1b2c3d4e5f60718", config.Vpc.VpcId);
+        Assert.Equal(["subnet-0a1b2c3d4e5f60718", "subnet-1b2c3d4e"], config.Vpc.SubnetIds);
+        Assert.Equal(["rtb-2c3d4e5f"], config.Vpc.RouteTableIds);
+    }
+
+    [Theory]
+    [InlineData("private", "'vpc' must be 'none', 'create' or an existing VPC id")]
+    [InlineData("Create", "'vpc' must be 'none', 'create' or an existing VPC id")]
+    [InlineData("vpc-123", "'vpc' must be 'none', 'create' or an existing VPC id")]
+    [InlineData("vpc-0A1B2C3D", "'vpc' must be 'none', 'create' or an existing VPC id")]
+    [InlineData("vpc-0a1b2c3d4e5f6071", "'vpc' must be 'none', 'create' or an existing VPC id")]
+    [InlineData("subnet-0a1b2c3d", "'vpc' must be 'none', 'create' or an existing VPC id")]
+    public void FromContext_WhenVpcIsAnUnknownModeOrMalformedId_ShouldRefuseItInOneLine(string value, string expected)
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new()
+        {
+            ["vpc"] = value,
+            ["vpcSubnetIds"] = "subnet-0a1b2c3d,subnet-1b2c3d4e",
+            ["vpcRouteTableIds"] = "rtb-2c3d4e5f",
+        }));
+
+        var line = Assert.Single(error.Errors);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.Contains($"'{value}'", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(Environment.NewLine, line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, "rtb-2c3d4e5f", "'vpcSubnetIds' must list at least 2 private subnets of vpc-0a1b2c3d")]
+    [InlineData("subnet-0a1b2c3d", "rtb-2c3d4e5f", "'vpcSubnetIds' must list at least 2 private subnets of vpc-0a1b2c3d")]
+    [InlineData("subnet-0a1b2c3d,subnet-0a1b2c3d", "rtb-2c3d4e5f", "'vpcSubnetIds' must list at least 2 private subnets of vpc-0a1b2c3d")]
+    [InlineData("subnet-0a1b2c3d,sg-1b2c3d4e", "rtb-2c3d4e5f", "'vpcSubnetIds' has 'sg-1b2c3d4e', which is not a subnet id")]
+    [InlineData("subnet-0a1b2c3d,subnet-1b2c3d4e", null, "'vpcRouteTableIds' must list the route tables of the subnets")]
+    [InlineData("subnet-0a1b2c3d,subnet-1b2c3d4e", "rtb-XYZ", "'vpcRouteTableIds' has 'rtb-XYZ', which is not a route table id")]
+    public void FromContext_WhenAnExistingVpcLacksValidSubnetsOrRouteTables_ShouldSaySoNamingTheKey(string? subnets, string? routeTables, string expected)
+    {
+        var context = new Dictionary<string, object> { ["vpc"] = "vpc-0a1b2c3d" };
+        if (subnets is not null)
+        {
+            context["vpcSubnetIds"] = subnets;
+        }
+
+        if (routeTables is not null)
+        {
+            context["vpcRouteTableIds"] = routeTables;
+        }
+
+        var error = Assert.Throws<StackConfigException>(() => Read(context));
+
+        Assert.Contains(error.Errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("create")]
+    public void FromContext_WhenSubnetsAreNamedWithoutAnExistingVpc_ShouldRefuseThemInOneLine(string mode)
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["vpc"] = mode, ["vpcSubnetIds"] = "subnet-0a1b2c3d,subnet-1b2c3d4e" }));
+
+        Assert.Contains($"set them only with 'vpc' = <vpc id> (got 'vpc' = '{mode}')", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData(true, true)]
+    [InlineData("False", false)]
+    public void FromContext_WhenAuditTrailIsABoolean_ShouldAcceptTextOrJson(object value, bool expected)
+    {
+        Assert.Equal(expected, Read(new() { ["auditTrail"] = value }).AuditTrail);
+    }
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("1")]
+    public void FromContext_WhenAuditTrailIsNotABoolean_ShouldRefuseItInOneLine(string value)
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["auditTrail"] = value }));
+
+        Assert.Equal($"Context 'auditTrail' must be true or false (got '{value}').", Assert.Single(error.Errors));
+    }
+
     private StackConfig Read(Dictionary<string, object> context) =>
         StackConfig.FromContext(key => context.GetValueOrDefault(key), _root.FullName);
 }

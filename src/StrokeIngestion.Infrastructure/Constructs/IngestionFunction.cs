@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Lambda;
 using Amazon.CDK.AWS.Logs;
@@ -7,6 +8,7 @@ using Constructs;
 namespace StrokeIngestion.Infrastructure.Constructs;
 
 /// <summary>What differs between the two functions; everything else is a shared default.</summary>
+/// <param name="Network">The stack's VPC placement when context <c>vpc</c> is on; pass it to every function.</param>
 internal sealed record IngestionFunctionProps(
     string FunctionName,
     string Description,
@@ -17,7 +19,8 @@ internal sealed record IngestionFunctionProps(
     int ReservedConcurrency,
     LambdaArchitecture Architecture,
     EncryptedLogs Logs,
-    IReadOnlyDictionary<string, string> Environment);
+    IReadOnlyDictionary<string, string> Environment,
+    VpcPlacement? Network = null);
 
 /// <summary>
 /// A .NET function with the project's Lambda defaults: the managed <c>dotnet10</c> runtime,
@@ -27,6 +30,20 @@ internal sealed record IngestionFunctionProps(
 internal sealed class IngestionFunction : Construct
 {
     public const string RuntimeName = "dotnet10";
+
+    /// <summary>
+    /// What Lambda does with the execution role to attach a function to its subnets (the actions of
+    /// AWS's AWSLambdaVPCAccessExecutionRole policy, without its log-group wildcard).
+    /// </summary>
+    public static readonly string[] VpcNetworkInterfaceActions =
+    [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DescribeSubnets",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+    ];
 
     public IngestionFunction(Construct scope, string id, IngestionFunctionProps props)
         : base(scope, id)
@@ -49,6 +66,15 @@ internal sealed class IngestionFunction : Construct
             Actions = ["logs:CreateLogStream", "logs:PutLogEvents"],
             Resources = [LogGroup.LogGroupArn],
         }));
+        if (props.Network is not null)
+        {
+            Role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Sid = "AttachToVpcSubnets",
+                Actions = VpcNetworkInterfaceActions,
+                Resources = ["*"],
+            }));
+        }
 
         Function = new Function(this, "Function", new FunctionProps
         {
@@ -69,19 +95,29 @@ internal sealed class IngestionFunction : Construct
             LogGroup = LogGroup,
             Role = Role,
             Environment = props.Environment.ToDictionary(pair => pair.Key, pair => pair.Value),
+            Vpc = props.Network?.Vpc,
+            VpcSubnets = props.Network is null ? null : new SubnetSelection { Subnets = [.. props.Network.Subnets] },
+            SecurityGroups = props.Network is null ? null : [props.Network.SecurityGroup],
         });
 
-        Function.SuppressNag(
-            "HIPAA.Security-LambdaInsideVPC",
-            "Nothing to reach inside a VPC: every dependency (S3, DynamoDB, HealthImaging, Step Functions, "
-            + "CloudWatch) is an AWS public endpoint called over TLS with SigV4 and this role's least-privilege "
-            + "policy. A VPC would add interface endpoints or a NAT gateway per AZ (cost, cold-start and "
-            + "operational weight) without narrowing what the function can reach; out of scope for Phase 1.");
+        if (props.Network is null)
+        {
+            Function.SuppressNag(
+                "HIPAA.Security-LambdaInsideVPC",
+                "Deployed with context vpc=none: every dependency (S3, DynamoDB, HealthImaging, Step Functions) "
+                + "is an AWS public endpoint called over TLS with SigV4 and this role's least-privilege policy. "
+                + "vpc=create or vpc=<vpc id> runs the function in private subnets with VPC endpoints instead.");
+        }
+
         var policy = NagSuppressions.DefaultPolicyOf(Role);
         policy.SuppressNag(
             "AwsSolutions-IAM5",
             "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level "
-            + "permissions, so IAM only accepts them on \"*\". They write traces, they read nothing.",
+            + "permissions, so IAM only accepts them on \"*\". They write traces, they read nothing."
+            + (props.Network is null
+                ? string.Empty
+                : " In a VPC, Lambda attaches the function to its subnets with the execution role's ec2 network "
+                  + "interface actions, which AWS documents on \"*\" (Describe* cannot be scoped)."),
             NagFinding.AnyResource);
         policy.SuppressNag(
             "HIPAA.Security-IAMNoInlinePolicy",

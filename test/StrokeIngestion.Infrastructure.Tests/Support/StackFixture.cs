@@ -137,8 +137,45 @@ public sealed class CustomizedStackFixture : StackFixture
     }
 }
 
+/// <summary>The isolated deployment: <c>-c vpc=create -c auditTrail=true</c>.</summary>
+public sealed class IsolatedStackFixture : StackFixture
+{
+    public IsolatedStackFixture()
+        : base(new Dictionary<string, object>
+        {
+            [StackConfig.VpcKey] = "create",
+            [StackConfig.AuditTrailKey] = "true",
+        })
+    {
+    }
+}
+
+/// <summary>The functions in two private subnets of an existing VPC, named by id.</summary>
+public sealed class ExistingVpcStackFixture : StackFixture
+{
+    public const string VpcId = "vpc-0a1b2c3d4e5f60718";
+    public const string SubnetA = "subnet-0a1b2c3d4e5f60718";
+    public const string SubnetB = "subnet-1b2c3d4e";
+    public const string RouteTableA = "rtb-0a1b2c3d4e5f60718";
+    public const string RouteTableB = "rtb-2c3d4e5f";
+
+    public ExistingVpcStackFixture()
+        : base(new Dictionary<string, object>
+        {
+            [StackConfig.VpcKey] = VpcId,
+            [StackConfig.VpcSubnetIdsKey] = $"{SubnetA},{SubnetB}",
+            [StackConfig.VpcRouteTableIdsKey] = new object[] { RouteTableA, RouteTableB },
+        })
+    {
+    }
+}
+
 [CollectionDefinition(Name)]
-public sealed class SynthesizedStacks : ICollectionFixture<DefaultStackFixture>, ICollectionFixture<CustomizedStackFixture>
+public sealed class SynthesizedStacks :
+    ICollectionFixture<DefaultStackFixture>,
+    ICollectionFixture<CustomizedStackFixture>,
+    ICollectionFixture<IsolatedStackFixture>,
+    ICollectionFixture<ExistingVpcStackFixture>
 {
     public const string Name = "synthesized stacks";
 }
