@@ -19,6 +19,11 @@ catch (StackConfigException ex)
 // environment-agnostic (account and region resolve at deploy time).
 var account = System.Environment.GetEnvironmentVariable("CDK_DEFAULT_ACCOUNT");
 var region = System.Environment.GetEnvironmentVariable("CDK_DEFAULT_REGION");
+if (HealthImagingRegions.Refusal(region) is { } refusal)
+{
+    Console.Error.WriteLine(refusal);
+    return 1;
+}
 
 new IngestionStack(app, config.StackName, config, new StackProps
 {
