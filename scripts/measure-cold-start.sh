@@ -85,7 +85,10 @@ if [[ $real_upload == 1 ]]; then
   export AWS_ENDPOINT_URL_MEDICAL_IMAGING="$HEALTHIMAGING_ENDPOINT" AWS_ENDPOINT_URL_SFN="$STEPFUNCTIONS_ENDPOINT"
   export UPLOAD_BUCKET_NAME="$BUCKET" STUDY_TABLE_NAME="$TABLE" STATE_MACHINE_ARN DATASTORE_ID AWS_REGION
   ct=/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm
-  /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3 cp "$ct" "s3://$BUCKET/uploads/bench/ct-slice-0001.dcm" >/dev/null
+  # shellcheck source=scripts/aws-cli.sh
+  . scripts/aws-cli.sh
+  aws=$(find_aws) || { echo "No working AWS CLI on PATH (install AWS CLI v2, or apt-get install awscli)" >&2; exit 1; }
+  "$aws" --endpoint-url "$S3_ENDPOINT" s3 cp "$ct" "s3://$BUCKET/uploads/bench/ct-slice-0001.dcm" >/dev/null
 fi
 
 # What Lambda gives the function: its configuration, and credentials in the environment

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the sandbox and the tests need on a fresh Debian machine, once:
 # Debian packages (dcmtk for dcmdump, python3-pydicom for real DICOM files, awscli for the
-# operators' commands) and the pinned Node tools (CDK CLI, emulators, checkers).
+# operators' commands, only when no working `aws` is on PATH) and the pinned Node tools (CDK CLI, emulators, checkers).
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v dcmdump >/dev/null 2>&1 || need_apt+=(dcmtk)
 [ -d /usr/lib/python3/dist-packages/pydicom/data/test_files ] || need_apt+=(python3-pydicom)
-[ -x /usr/bin/aws ] || need_apt+=(awscli)
+# Any working AWS CLI will do (v2 on GitHub's runners, where apt has no awscli package).
+. scripts/aws-cli.sh
+find_aws >/dev/null || need_apt+=(awscli)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "prerequisites: installing Debian packages: ${need_apt[*]}"
   SUDO=""

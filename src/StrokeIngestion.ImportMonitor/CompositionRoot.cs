@@ -22,14 +22,14 @@ internal static class CompositionRoot
         // sends, so building it costs nothing until a token has to be answered.
         var table = SdkClients.CreateStudyTable(settings.StudyTableName, settings.Region, settings.Endpoints.DynamoDb);
         var polls = new ImportMonitorService(
-            SignedClients.CreateImportService(http, settings.Region, settings.Endpoints.HealthImaging),
+            SignedClients.CreateImportService(http, settings.Region, settings.Endpoints.HealthImaging, settings.Endpoints.UseFips),
             SdkClients.CreateObjectStore(settings.UploadBucketName, settings.Region, settings.Endpoints.S3),
             table.Studies,
             TimeProvider.System,
             log);
         var events = new ImportEventService(
             table.ImportEvents,
-            SignedClients.CreateWorkflowCallback(http, settings.Region, settings.Endpoints.StepFunctions),
+            SignedClients.CreateWorkflowCallback(http, settings.Region, settings.Endpoints.StepFunctions, settings.Endpoints.UseFips),
             TimeProvider.System,
             log);
         return new MonitorServices(polls, events);

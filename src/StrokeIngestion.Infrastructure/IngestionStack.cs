@@ -27,16 +27,12 @@ internal sealed class IngestionStack : Stack
     public static readonly Duration UploadTimeout = Duration.Seconds(29);
     public static readonly Duration MonitorTimeout = Duration.Seconds(60);
 
-    // Reserved concurrency is a ceiling and a guarantee. Upload: the API stage admits 20 requests
-    // a second with bursts of 50 (IngestionApi); at a few seconds each that is at most ~50 in
-    // flight, and anything beyond would only queue up at HealthImaging's ~1 TPS import quota.
-    // Monitor: one short poll per active import every 30 s, so 20 covers several hundred
-    // concurrent imports; its throttles are retried by the state machine.
-    // Together they take 70 of the account's concurrency, which must keep 100 unreserved:
-    // deploying needs a Lambda concurrency quota of at least 170 (the default is 1,000; new
-    // accounts may start lower and must request an increase first).
-    public const int UploadReservedConcurrency = 50;
-    public const int MonitorReservedConcurrency = 20;
+    // Reserved concurrency is opt-in (context uploadReservedConcurrency/monitorReservedConcurrency):
+    // Lambda keeps 100 executions unreserved, so any reservation fails the deploy on an account
+    // whose quota is below the reservations + 100 (new accounts may have 10 or 50). Sizing, when
+    // wanted: the API stage admits 20 requests a second with bursts of 50 (IngestionApi), so ~50
+    // uploads in flight at most; one short monitor poll per active import every 30 s, so 20 covers
+    // several hundred concurrent imports.
 
     public IngestionStack(Construct scope, string id, StackConfig config, IStackProps? props = null)
         : base(scope, id, props)
@@ -67,7 +63,7 @@ internal sealed class IngestionStack : Stack
             Handler: ImportMonitorHandlerName,
             MemorySizeMb: MonitorMemoryMb,
             Timeout: MonitorTimeout,
-            ReservedConcurrency: MonitorReservedConcurrency,
+            ReservedConcurrency: config.MonitorReservedConcurrency,
             Architecture: config.Architecture,
             Logs: Logs,
             Environment: shared,
@@ -84,7 +80,7 @@ internal sealed class IngestionStack : Stack
             Handler: UploadHandlerName,
             MemorySizeMb: UploadMemoryMb,
             Timeout: UploadTimeout,
-            ReservedConcurrency: UploadReservedConcurrency,
+            ReservedConcurrency: config.UploadReservedConcurrency,
             Architecture: config.Architecture,
             Logs: Logs,
             Environment: new Dictionary<string, string>(shared)

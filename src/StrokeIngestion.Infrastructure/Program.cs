@@ -1,5 +1,6 @@
 using Amazon.CDK;
 using StrokeIngestion.Infrastructure;
+using StrokeIngestion.Infrastructure.Constructs;
 
 var app = new App();
 
@@ -19,6 +20,11 @@ catch (StackConfigException ex)
 // environment-agnostic (account and region resolve at deploy time).
 var account = System.Environment.GetEnvironmentVariable("CDK_DEFAULT_ACCOUNT");
 var region = System.Environment.GetEnvironmentVariable("CDK_DEFAULT_REGION");
+if ((HealthImagingRegions.Refusal(region) ?? NetworkIsolation.RegionRefusal(config.Vpc.Mode, region)) is { } refusal)
+{
+    Console.Error.WriteLine(refusal);
+    return 1;
+}
 
 new IngestionStack(app, config.StackName, config, new StackProps
 {

@@ -65,6 +65,18 @@ internal sealed record StackConfig(
     /// <summary>Whether the stack adds its own CloudTrail trail (context <c>auditTrail</c>).</summary>
     public bool AuditTrail { get; init; }
 
+    // Reserved concurrency (opt-in). Lambda keeps 100 executions of the account's quota
+    // unreserved, so reserving N needs a quota of at least N + 100 (plus whatever other
+    // functions reserve); new accounts may have 10 or 50, where any reservation fails the deploy.
+    public const string UploadReservedConcurrencyKey = "uploadReservedConcurrency";
+    public const string MonitorReservedConcurrencyKey = "monitorReservedConcurrency";
+
+    /// <summary>Executions reserved for the upload handler; null (the default) reserves none.</summary>
+    public int? UploadReservedConcurrency { get; init; }
+
+    /// <summary>Executions reserved for the import monitor; null (the default) reserves none.</summary>
+    public int? MonitorReservedConcurrency { get; init; }
+
     public const string ProjectNameKey = "projectName";
     public const string StackNameKey = "stackName";
     public const string KmsKeyArnKey = "kmsKeyArn";
@@ -212,6 +224,9 @@ internal sealed record StackConfig(
             errors.Add($"Context '{ImportEventWaitSecondsKey}' must be {MinImportEventWaitSeconds}-{MaxImportEventWaitSeconds} seconds (got {eventWait}).");
         }
 
+        var uploadReserved = ReadReservedConcurrency(context, UploadReservedConcurrencyKey, errors);
+        var monitorReserved = ReadReservedConcurrency(context, MonitorReservedConcurrencyKey, errors);
+
         var uploadAsset = ReadAsset(context, UploadHandlerAssetKey, DefaultUploadHandlerAsset, baseDirectory, errors);
         var monitorAsset = ReadAsset(context, ImportMonitorAssetKey, DefaultImportMonitorAsset, baseDirectory, errors);
 
@@ -238,7 +253,22 @@ internal sealed record StackConfig(
         {
             Vpc = vpc,
             AuditTrail = auditTrail,
+            UploadReservedConcurrency = uploadReserved,
+            MonitorReservedConcurrency = monitorReserved,
         };
+    }
+
+    private static int? ReadReservedConcurrency(Func<string, object?> context, string key, List<string> errors)
+    {
+        var reserved = ReadWholeNumber(context, key, "executions", errors);
+        if (reserved is < 1)
+        {
+            errors.Add($"Context '{key}' must be a positive number of executions (got {reserved}); leave it unset to reserve none. "
+                + "The account's Lambda concurrency quota must be at least the sum of reservations + 100.");
+            return null;
+        }
+
+        return reserved;
     }
 
     // ---- Network isolation and audit trail (issue 16) ----

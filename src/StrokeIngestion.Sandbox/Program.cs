@@ -118,11 +118,11 @@ await using (host)
 
         Try it (in another shell):
           source {{{Path.GetFullPath(host.EnvironmentFilePath)}}}
-          /usr/bin/aws --endpoint-url "$S3_ENDPOINT" s3 cp brain_scan.dcm s3://$BUCKET/uploads/
+          aws --endpoint-url "$S3_ENDPOINT" s3 cp brain_scan.dcm s3://$BUCKET/uploads/
           curl -X POST "$API_URL/upload" -H 'Content-Type: application/json' \
             -d '{"patient_id": "P123456", "study_description": "Brain CT - Suspected Stroke", "file_key": "uploads/brain_scan.dcm"}'
-          /usr/bin/aws --endpoint-url "$DYNAMODB_ENDPOINT" dynamodb get-item --table-name "$TABLE" --key '{"study_id": {"S": "STUDY-…"}}'
-          /usr/bin/aws --endpoint-url "$STEPFUNCTIONS_ENDPOINT" stepfunctions describe-execution \
+          aws --endpoint-url "$DYNAMODB_ENDPOINT" dynamodb get-item --table-name "$TABLE" --key '{"study_id": {"S": "STUDY-…"}}'
+          aws --endpoint-url "$STEPFUNCTIONS_ENDPOINT" stepfunctions describe-execution \
             --execution-arn "{{{executionArnPrefix}}}:stroke-analysis-STUDY-…"
         """);
 

@@ -27,8 +27,8 @@ internal static class CompositionRoot
         var service = new UploadService(
             SdkClients.CreateObjectStore(settings.UploadBucketName, settings.Region, settings.Endpoints.S3),
             studies,
-            SignedClients.CreateImportService(http, settings.Region, settings.Endpoints.HealthImaging),
-            SignedClients.CreateWorkflowStarter(http, settings.Region, settings.StateMachineArn, settings.Endpoints.StepFunctions),
+            SignedClients.CreateImportService(http, settings.Region, settings.Endpoints.HealthImaging, settings.Endpoints.UseFips),
+            SignedClients.CreateWorkflowStarter(http, settings.Region, settings.StateMachineArn, settings.Endpoints.StepFunctions, settings.Endpoints.UseFips),
             settings,
             time,
             retry,

@@ -33,6 +33,92 @@ internal static class ExternalTool
         throw new UnreachableException();
     }
 
+    /// <summary>
+    /// The first AWS CLI on PATH that runs (any version: v2 at /usr/local/bin on GitHub's
+    /// runners, Debian's at /usr/bin, a pip-installed v1); the same search as
+    /// scripts/aws-cli.sh. Skips or fails when there is none.
+    /// </summary>
+    public static string RequireAwsCli()
+    {
+        var path = WorkingAwsCli.Value;
+        if (path is not null)
+        {
+            return path;
+        }
+
+        return Require("aws", "no working AWS CLI on PATH: install AWS CLI v2, or `apt-get install awscli` on Debian");
+    }
+
+    /// <summary>The first <c>aws</c> in <paramref name="searchPath"/> whose <c>--version</c> succeeds, or null.</summary>
+    public static string? FindWorkingAwsCli(string searchPath) =>
+        searchPath.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, "aws"))
+            .FirstOrDefault(candidate => File.Exists(candidate) && Runs(candidate, "--version"));
+
+    /// <summary>
+    /// A Python 3 interpreter that can import every module in <paramref name="modules"/>
+    /// (e.g. boto3); skips or fails naming the missing module otherwise.
+    /// </summary>
+    public static string RequirePython(params string[] modules)
+    {
+        var python = Require("python3", "install Python 3");
+        foreach (var module in modules)
+        {
+            if (!Runs(python, "-c", $"import {module}"))
+            {
+                var message = $"Python module '{module}' is not importable by {python} (pip install {module}).";
+                if (Required)
+                {
+                    throw new InvalidOperationException(message + " STROKE_REQUIRE_TOOLS=1 makes this a failure.");
+                }
+
+                Skip.If(true, message);
+            }
+        }
+
+        return python;
+    }
+
+    private static readonly Lazy<string?> WorkingAwsCli =
+        new(() => FindWorkingAwsCli(Environment.GetEnvironmentVariable("PATH") ?? string.Empty));
+
+    private static bool Runs(string executable, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using var process = Process.Start(start);
+            if (process is null)
+            {
+                return false;
+            }
+
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+            {
+                process.Kill(entireProcessTree: true);
+                return false;
+            }
+
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+
     /// <summary>A binary from the repository's node_modules/.bin (installed by `npm ci`).</summary>
     public static string RequireNodeBin(string name) =>
         Require(Path.Combine(RepoRoot, "node_modules", ".bin", name), "run `npm ci` at the repository root");

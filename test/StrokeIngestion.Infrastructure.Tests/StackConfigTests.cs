@@ -354,6 +354,46 @@ public sealed class StackConfigTests : IDisposable
         Assert.Equal($"Context 'auditTrail' must be true or false (got '{value}').", Assert.Single(error.Errors));
     }
 
+    [Fact]
+    public void FromContext_WhenReservedConcurrencyIsNotSet_ShouldReserveNone()
+    {
+        var config = Read([]);
+
+        Assert.Null(config.UploadReservedConcurrency);
+        Assert.Null(config.MonitorReservedConcurrency);
+    }
+
+    [Theory]
+    [InlineData(50.0, "20", 50, 20)]
+    [InlineData("1", 1.0, 1, 1)]
+    public void FromContext_WhenReservedConcurrencyIsAPositiveWholeNumber_ShouldAcceptNumberOrText(object upload, object monitor, int expectedUpload, int expectedMonitor)
+    {
+        var config = Read(new() { ["uploadReservedConcurrency"] = upload, ["monitorReservedConcurrency"] = monitor });
+
+        Assert.Equal(expectedUpload, config.UploadReservedConcurrency);
+        Assert.Equal(expectedMonitor, config.MonitorReservedConcurrency);
+    }
+
+    [Theory]
+    [InlineData("uploadReservedConcurrency", "0")]
+    [InlineData("uploadReservedConcurrency", "-5")]
+    [InlineData("monitorReservedConcurrency", "twenty")]
+    [InlineData("monitorReservedConcurrency", "2.5")]
+    public void FromContext_WhenReservedConcurrencyIsNotAPositiveWholeNumber_ShouldRejectItNamingTheKey(string key, string value)
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { [key] = value }));
+
+        Assert.Contains($"'{key}'", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FromContext_WhenReservedConcurrencyIsZero_ShouldSayTheQuotaMustKeep100Unreserved()
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["uploadReservedConcurrency"] = "0" }));
+
+        Assert.Contains("+ 100", error.Message, StringComparison.Ordinal);
+    }
+
     private StackConfig Read(Dictionary<string, object> context) =>
         StackConfig.FromContext(key => context.GetValueOrDefault(key), _root.FullName);
 }

@@ -23,6 +23,9 @@ internal sealed class SdkErrorTranslator
         "TooManyRequestsException",
         "RequestLimitExceeded",
         "ServiceQuotaExceededException",
+        // KMS throttled a call the service made with a customer-managed key on our behalf.
+        "KMSThrottlingException",
+        "KmsThrottlingException",
     ];
 
     private static readonly string[] CommonTransientCodes =

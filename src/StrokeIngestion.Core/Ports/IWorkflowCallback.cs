@@ -12,8 +12,12 @@ public interface IWorkflowCallback
     /// </summary>
     /// <returns>
     /// True when the task was resumed; false when the token is stale: the task no longer
-    /// waits (already resumed, timed out, its execution ended) or the token is not one.
+    /// waits (already resumed, timed out, its execution ended).
     /// </returns>
+    /// <exception cref="Errors.DependencyException">
+    /// Code <c>InvalidToken</c>: Step Functions does not recognise the token at all (a defect, not a
+    /// late wake-up); the workflow it belonged to still ends by polling.
+    /// </exception>
     /// <exception cref="Errors.TransientDependencyException">Throttled, a server fault, a timeout or a broken connection.</exception>
     Task<bool> TryResumeAsync(string taskToken, CancellationToken cancellationToken);
 }

@@ -82,9 +82,18 @@ public sealed partial record UploadSettings
 /// <summary>Endpoint overrides for local emulators; all null in AWS, where the SDK defaults apply.</summary>
 public sealed record AwsEndpoints(Uri? S3, Uri? DynamoDb, Uri? HealthImaging, Uri? StepFunctions)
 {
+    /// <summary>
+    /// <c>AWS_USE_FIPS_ENDPOINT=true</c>: the signed clients call the <c>-fips</c> hosts, as the
+    /// SDK clients (S3, DynamoDB) do on their own for the same variable.
+    /// </summary>
+    public bool UseFips { get; init; }
+
     public static AwsEndpoints Load(EnvironmentReader env) => new(
         env.Endpoint("AWS_ENDPOINT_URL_S3"),
         env.Endpoint("AWS_ENDPOINT_URL_DYNAMODB"),
         env.Endpoint("AWS_ENDPOINT_URL_MEDICAL_IMAGING"),
-        env.Endpoint("AWS_ENDPOINT_URL_SFN"));
+        env.Endpoint("AWS_ENDPOINT_URL_SFN"))
+    {
+        UseFips = string.Equals(env.Optional("AWS_USE_FIPS_ENDPOINT"), "true", StringComparison.OrdinalIgnoreCase),
+    };
 }

@@ -44,8 +44,8 @@ internal sealed class EncryptedLogs : Construct
             Description = $"Encrypts the {projectName} ingestion log groups",
             EnableKeyRotation = true,
             // The log groups outlive the stack (they are audit evidence); so must the key that
-            // decrypts them.
-            RemovalPolicy = RemovalPolicy.RETAIN,
+            // decrypts them. Except when the first deploy rolls back: see NewLogGroup.
+            RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         });
 
         _logsMayUseKey = new PolicyStatement(new PolicyStatementProps
@@ -74,9 +74,10 @@ internal sealed class EncryptedLogs : Construct
             LogGroupName = logGroupName,
             Retention = Retention,
             EncryptionKey = Key,
-            // Audit evidence outlives the stack. (Re-creating the stack after a delete needs the
-            // old group deleted or imported first: the name is fixed.)
-            RemovalPolicy = RemovalPolicy.RETAIN,
+            // Audit evidence outlives the stack (re-creating it after a delete needs the old group
+            // deleted or imported first: the name is fixed). RetainExceptOnCreate: when the deploy
+            // that created the group rolls back, the still-empty group goes too, so a retry works.
+            RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         });
 
         // Built from the name, not the log group's Arn attribute: the group depends on the key,

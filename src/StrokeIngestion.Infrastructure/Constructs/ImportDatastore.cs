@@ -26,7 +26,9 @@ internal sealed class ImportDatastore : Construct
             KmsKeyArn = kmsKeyArn,
         });
         Datastore.OverrideLogicalId(DatastoreLogicalId);
-        Datastore.ApplyRemovalPolicy(RemovalPolicy.RETAIN);
+        // Kept on stack deletion and replacement; deleted (still empty) only when the deploy
+        // that created it rolls back, so that a retry does not meet its own leftovers.
+        Datastore.ApplyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
         ImportRole = new Role(this, "ImportRole", new RoleProps
         {

@@ -16,7 +16,7 @@ internal sealed record IngestionFunctionProps(
     string Handler,
     int MemorySizeMb,
     Duration Timeout,
-    int ReservedConcurrency,
+    int? ReservedConcurrency,
     LambdaArchitecture Architecture,
     EncryptedLogs Logs,
     IReadOnlyDictionary<string, string> Environment,
@@ -24,7 +24,7 @@ internal sealed record IngestionFunctionProps(
 
 /// <summary>
 /// A .NET function with the project's Lambda defaults: the managed <c>dotnet10</c> runtime,
-/// active X-Ray tracing, reserved concurrency, an encrypted log group of its own with a retention
+/// active X-Ray tracing, reserved concurrency when configured, an encrypted log group of its own with a retention
 /// period, and a role that may write only to that log group until the caller grants more.
 /// </summary>
 internal sealed class IngestionFunction : Construct
@@ -88,8 +88,8 @@ internal sealed class IngestionFunction : Construct
             Architecture = props.Architecture == LambdaArchitecture.Arm64 ? Architecture.ARM_64 : Architecture.X86_64,
             MemorySize = props.MemorySizeMb,
             Timeout = props.Timeout,
-            // A ceiling per function: a flood of one cannot starve the other (or the account's
-            // other functions), and throttles surface on the alarms instead of as a bill.
+            // Opt-in (StackConfig): a ceiling and a guarantee per function, but it needs an account
+            // quota of at least the reservations + 100, which new accounts do not have.
             ReservedConcurrentExecutions = props.ReservedConcurrency,
             Tracing = Tracing.ACTIVE,
             LogGroup = LogGroup,
@@ -107,6 +107,16 @@ internal sealed class IngestionFunction : Construct
                 "Deployed with context vpc=none: every dependency (S3, DynamoDB, HealthImaging, Step Functions) "
                 + "is an AWS public endpoint called over TLS with SigV4 and this role's least-privilege policy. "
                 + "vpc=create or vpc=<vpc id> runs the function in private subnets with VPC endpoints instead.");
+        }
+
+        if (props.ReservedConcurrency is null)
+        {
+            Function.SuppressNag(
+                "HIPAA.Security-LambdaConcurrency",
+                "Reserved concurrency is opt-in (context uploadReservedConcurrency/monitorReservedConcurrency): "
+                + "Lambda keeps 100 executions unreserved, so a reservation fails the deploy on accounts whose "
+                + "concurrency quota is below the reservations + 100, as new accounts' often is. The API stage's "
+                + "throttle (20 rps, burst 50) bounds the upload function's concurrency meanwhile.");
         }
 
         var policy = NagSuppressions.DefaultPolicyOf(Role);

@@ -45,6 +45,18 @@ internal sealed class NetworkIsolation : Construct
             ["ap-southeast-2"] = ("pl-6ca54005", "pl-62a5400b"),
         };
 
+    /// <summary>
+    /// One line saying why functions cannot be placed in a VPC in <paramref name="region"/>, or
+    /// null when they can: without its row in <see cref="GatewayPrefixLists"/> the deploy would
+    /// fail late on a missing mapping key. A null region (environment-agnostic) is checked again
+    /// when the CLI resolves the region on deploy.
+    /// </summary>
+    public static string? RegionRefusal(VpcMode mode, string? region) =>
+        mode == VpcMode.None || string.IsNullOrWhiteSpace(region) || GatewayPrefixLists.ContainsKey(region)
+            ? null
+            : $"Context 'vpc' needs the S3 and DynamoDB gateway prefix lists of {region}, which NetworkIsolation.GatewayPrefixLists does not have yet "
+              + $"(it has {string.Join(", ", GatewayPrefixLists.Keys)}); add that region's row from `aws ec2 describe-prefix-lists`, or deploy with vpc=none.";
+
     private readonly List<string> _subnetIds;
     private readonly List<string> _routeTableIds;
     private readonly CfnMapping _prefixLists;

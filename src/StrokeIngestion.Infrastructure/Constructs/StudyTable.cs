@@ -39,8 +39,12 @@ internal sealed class StudyTable : Construct
             BillingMode = BillingMode.PAY_PER_REQUEST,
             PointInTimeRecovery = true,
             Encryption = TableEncryption.AWS_MANAGED,
-            DeletionProtection = true,
-            RemovalPolicy = RemovalPolicy.RETAIN,
+            // Kept on stack deletion and replacement (RetainExceptOnCreate), deleted only when the
+            // deploy that created it rolls back, so the retry can create the same name again.
+            // No table-level deletion protection: CloudFormation could not delete the new, empty
+            // table on that rollback, and the retry would fail with "already exists". Point-in-time
+            // recovery and the backup plan below cover a table deleted by hand.
+            RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         });
         Table.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
         {
@@ -59,7 +63,7 @@ internal sealed class StudyTable : Construct
         {
             // Vault, plan and selection names allow 50 characters; the project name up to 36.
             BackupVaultName = $"{projectName}-backups",
-            RemovalPolicy = RemovalPolicy.RETAIN,
+            RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         });
         BackupPlan = new BackupPlan(this, "BackupPlan", new BackupPlanProps
         {

@@ -64,7 +64,9 @@ internal sealed class UploadStorage : Construct
             ObjectOwnership = ObjectOwnership.BUCKET_OWNER_ENFORCED,
             // A log object deleted or overwritten by mistake (or on purpose) stays recoverable.
             Versioned = true,
-            RemovalPolicy = RemovalPolicy.RETAIN,
+            // Retained except when the deploy that created it rolls back (empty then): a retry
+            // of a failed first deploy must not meet a bucket of the same name.
+            RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
             LifecycleRules = [
                 new LifecycleRule
                 {
@@ -98,8 +100,9 @@ internal sealed class UploadStorage : Construct
             Versioned = true,
             ServerAccessLogsBucket = AccessLogsBucket,
             ServerAccessLogsPrefix = AccessLogsPrefix,
-            // Holds PHI: a stack deletion must never take the studies with it.
-            RemovalPolicy = RemovalPolicy.RETAIN,
+            // Holds PHI: a stack deletion must never take the studies with it. Deleted only when
+            // the deploy that created it rolls back, before any study can have arrived.
+            RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
             LifecycleRules = [
                 Expire("expire-uploads", UploadPrefix, ObjectExpirationDays, archiveAfterDays: UploadArchiveAfterDays),
                 Expire("expire-imports", ImportInputPrefix, ImportCopyExpirationDays),

@@ -117,6 +117,11 @@ internal sealed class SandboxHost : IAsyncDisposable
         ["AWS_SECRET_ACCESS_KEY"] = NodeEmulatorProcess.SecretAccessKey,
         ["AWS_DEFAULT_REGION"] = SandboxOptions.Region,
         ["AWS_REGION"] = SandboxOptions.Region,
+
+        // s3rver stores aws-chunked bodies verbatim; AWS CLI ≥ 2.23 and botocore ≥ 1.36 send
+        // them with a checksum trailer by default. Only the checksums an operation requires.
+        ["AWS_REQUEST_CHECKSUM_CALCULATION"] = "when_required",
+        ["AWS_RESPONSE_CHECKSUM_VALIDATION"] = "when_required",
         ["API_URL"] = ApiBaseUrl.ToString().TrimEnd('/'),
         ["S3_ENDPOINT"] = S3Endpoint.ToString().TrimEnd('/'),
         ["DYNAMODB_ENDPOINT"] = DynamoDbEndpoint.ToString().TrimEnd('/'),

@@ -229,7 +229,7 @@ public sealed class DynamoDbStudyStoreTests : IClassFixture<DynamoDbEmulatorFixt
     public async Task AwsCli_WhenReadingAnItemTheAdapterWrote_ShouldSeeItsAttributes()
     {
         _fixture.Require();
-        var aws = ExternalTool.Require("/usr/bin/aws", "apt-get install -y awscli");
+        var aws = ExternalTool.RequireAwsCli();
         var study = DynamoDbTestStudies.Full(DynamoDbTestStudies.NewId());
         await Store().TryCreateAsync(study, CancellationToken.None);
 

@@ -76,4 +76,22 @@ public sealed class UploadSettingsTests
         Assert.Equal(["CR", "CT", "MR"], settings.AllowedModalities.Order());
         Assert.Equal(new Uri("http://127.0.0.1:4600"), settings.Endpoints.StepFunctions);
     }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("true", true)]
+    [InlineData("TRUE", true)]
+    [InlineData("false", false)]
+    public void Load_ShouldUseFipsEndpointsOnlyWhenAwsUseFipsEndpointIsTrue(string? value, bool expected)
+    {
+        var values = Valid();
+        if (value is not null)
+        {
+            values["AWS_USE_FIPS_ENDPOINT"] = value;
+        }
+
+        var settings = UploadSettings.Load(new EnvironmentReader(values));
+
+        Assert.Equal(expected, settings.Endpoints.UseFips);
+    }
 }

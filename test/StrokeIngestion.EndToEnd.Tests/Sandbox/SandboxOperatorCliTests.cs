@@ -5,7 +5,7 @@ using StrokeIngestion.Testing;
 namespace StrokeIngestion.EndToEnd.Tests.Sandbox;
 
 /// <summary>
-/// The seed's usage flow with Debian's AWS CLI (<c>/usr/bin/aws</c>) and the environment the
+/// The seed's usage flow with the machine's AWS CLI (the first working <c>aws</c> on PATH) and the environment the
 /// sandbox writes for a shell: <c>aws s3 cp</c> a scan into the bucket, POST it, then read the
 /// study with <c>dynamodb get-item</c> and the workflow with <c>stepfunctions describe-execution</c>.
 /// </summary>
@@ -22,7 +22,7 @@ public sealed class SandboxOperatorCliTests
     public async Task AwsCli_WhenAnOperatorFollowsTheSeedsCommands_ShouldCopyTheScanAndReadReadyAndSucceeded()
     {
         // Arrange
-        var aws = ExternalTool.Require("/usr/bin/aws", "apt-get install awscli");
+        var aws = ExternalTool.RequireAwsCli();
         var host = _sandbox.Host;
         var environment = host.ClientEnvironment();
         var scratch = Directory.CreateTempSubdirectory("sandbox-cli-");
@@ -85,7 +85,7 @@ public sealed class SandboxOperatorCliTests
     public async Task AwsCli_WhenTheStudyDoesNotExist_ShouldPrintNoItem()
     {
         // Arrange
-        var aws = ExternalTool.Require("/usr/bin/aws", "apt-get install awscli");
+        var aws = ExternalTool.RequireAwsCli();
         var environment = _sandbox.Host.ClientEnvironment();
 
         // Act

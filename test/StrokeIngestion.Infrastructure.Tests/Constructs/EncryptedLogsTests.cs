@@ -32,8 +32,8 @@ public sealed class EncryptedLogsTests(DefaultStackFixture stack, CustomizedStac
 
         Assert.Equal("AWS::KMS::Key", key?["Type"]?.GetValue<string>());
         Assert.True(key?["Properties"]?["EnableKeyRotation"]?.GetValue<bool>());
-        Assert.Equal("Retain", key?["DeletionPolicy"]?.GetValue<string>());
-        Assert.All(stack.OfType("AWS::Logs::LogGroup"), g => Assert.Equal("Retain", g.Resource["DeletionPolicy"]?.GetValue<string>()));
+        Assert.Equal("RetainExceptOnCreate", key?["DeletionPolicy"]?.GetValue<string>());
+        Assert.All(stack.OfType("AWS::Logs::LogGroup"), g => Assert.Equal("RetainExceptOnCreate", g.Resource["DeletionPolicy"]?.GetValue<string>()));
     }
 
     [Theory]

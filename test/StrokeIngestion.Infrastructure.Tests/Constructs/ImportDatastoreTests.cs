@@ -12,7 +12,7 @@ public sealed class ImportDatastoreTests(DefaultStackFixture stack, CustomizedSt
     public void Datastore_ShouldKeepItsExplicitLogicalIdAndSurviveStackDeletion()
     {
         stack.Template.HasResource("AWS::HealthImaging::Datastore", Obj(
-            ("DeletionPolicy", "Retain"),
+            ("DeletionPolicy", "RetainExceptOnCreate"),
             ("UpdateReplacePolicy", "Retain"),
             ("Properties", Obj(("DatastoreName", "stroke-detection-ai-datastore")))));
 

@@ -24,12 +24,21 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
             ("TracingConfig", Obj(("Mode", "Active")))));
     }
 
-    [Theory]
-    [InlineData("stroke-detection-ai-upload-handler", 50)]
-    [InlineData("stroke-detection-ai-import-monitor", 20)]
-    public void Function_ShouldReserveASmallFixedConcurrency(string name, int reserved)
+    [Fact]
+    public void Function_ByDefault_ShouldReserveNoConcurrencySoThatAnyAccountQuotaCanDeploy()
     {
-        stack.Template.HasResourceProperties("AWS::Lambda::Function", Obj(
+        var functions = stack.OfType("AWS::Lambda::Function").ToList();
+
+        Assert.Equal(2, functions.Count);
+        Assert.All(functions, f => Assert.Null(f.Resource["Properties"]?["ReservedConcurrentExecutions"]));
+    }
+
+    [Theory]
+    [InlineData("acme-neuro-upload-handler", CustomizedStackFixture.UploadReservedConcurrency)]
+    [InlineData("acme-neuro-import-monitor", CustomizedStackFixture.MonitorReservedConcurrency)]
+    public void Function_WhenReservedConcurrencyIsConfigured_ShouldReserveExactlyThat(string name, int reserved)
+    {
+        customized.Template.HasResourceProperties("AWS::Lambda::Function", Obj(
             ("FunctionName", name),
             ("ReservedConcurrentExecutions", reserved)));
     }
@@ -100,7 +109,7 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
         var logGroup = stack.Resources[logGroupId]?.AsObject();
         Assert.Equal($"/aws/lambda/{name}", logGroup?["Properties"]?["LogGroupName"]?.GetValue<string>());
         Assert.Equal(365, logGroup?["Properties"]?["RetentionInDays"]?.GetValue<int>());
-        Assert.Equal("Retain", logGroup?["DeletionPolicy"]?.GetValue<string>());
+        Assert.Equal("RetainExceptOnCreate", logGroup?["DeletionPolicy"]?.GetValue<string>());
     }
 
     [Fact]

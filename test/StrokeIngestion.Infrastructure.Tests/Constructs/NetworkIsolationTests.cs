@@ -294,6 +294,28 @@ public sealed class NetworkIsolationTests(DefaultStackFixture none, IsolatedStac
     private static IEnumerable<JsonObject> Statements(JsonObject endpoint) =>
         PolicyStatements.Items(endpoint["Properties"]?["PolicyDocument"]?["Statement"]).OfType<JsonObject>();
 
+    [Theory]
+    [InlineData("Create", "eu-west-2")]
+    [InlineData("Existing", "eu-west-2")]
+    public void RegionRefusal_WhenAVpcIsAskedForInARegionWithoutPrefixLists_ShouldRefuseInOneLine(string mode, string region)
+    {
+        var line = NetworkIsolation.RegionRefusal(Enum.Parse<VpcMode>(mode), region);
+
+        Assert.NotNull(line);
+        Assert.Contains(region, line, StringComparison.Ordinal);
+        Assert.Contains("vpc=none", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(Environment.NewLine, line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("None", "eu-west-2")]
+    [InlineData("Create", "us-east-1")]
+    [InlineData("Create", null)]
+    public void RegionRefusal_WhenNoVpcOrAKnownOrUnresolvedRegion_ShouldAllowIt(string mode, string? region)
+    {
+        Assert.Null(NetworkIsolation.RegionRefusal(Enum.Parse<VpcMode>(mode), region));
+    }
+
     private static IEnumerable<string> FunctionRoles(StackFixture fixture) =>
         fixture.OfType("AWS::Lambda::Function").Select(f => f.Resource["Properties"]?["Role"]?["Fn::GetAtt"]?[0]?.GetValue<string>() ?? string.Empty);
 

@@ -10,7 +10,7 @@ public sealed class StudyTableTests(DefaultStackFixture stack)
     public void Table_ShouldKeepItsExplicitLogicalIdAndSurviveStackDeletion()
     {
         stack.Template.HasResource("AWS::DynamoDB::Table", Obj(
-            ("DeletionPolicy", "Retain"),
+            ("DeletionPolicy", "RetainExceptOnCreate"),
             ("UpdateReplacePolicy", "Retain")));
 
         Assert.Equal("StudyMetadataTable", stack.LogicalId(stack.Stack.Studies.Table));
@@ -35,13 +35,12 @@ public sealed class StudyTableTests(DefaultStackFixture stack)
     }
 
     [Fact]
-    public void Table_ShouldBeOnDemandEncryptedRecoverableAndProtectedFromDeletion()
+    public void Table_ShouldBeOnDemandEncryptedAndRecoverable()
     {
         stack.Template.HasResourceProperties("AWS::DynamoDB::Table", Obj(
             ("BillingMode", "PAY_PER_REQUEST"),
             ("PointInTimeRecoverySpecification", Obj(("PointInTimeRecoveryEnabled", true))),
-            ("SSESpecification", Obj(("SSEEnabled", true))),
-            ("DeletionProtectionEnabled", true)));
+            ("SSESpecification", Obj(("SSEEnabled", true)))));
     }
 
     [Fact]
@@ -74,7 +73,7 @@ public sealed class StudyTableTests(DefaultStackFixture stack)
     public void BackupVault_ShouldBeNamedAfterTheProjectAndSurviveStackDeletion()
     {
         stack.Template.HasResource("AWS::Backup::BackupVault", Obj(
-            ("DeletionPolicy", "Retain"),
+            ("DeletionPolicy", "RetainExceptOnCreate"),
             ("UpdateReplacePolicy", "Retain"),
             ("Properties", Obj(("BackupVaultName", "stroke-detection-ai-backups")))));
     }

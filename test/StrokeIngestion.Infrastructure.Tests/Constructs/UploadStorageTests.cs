@@ -18,7 +18,7 @@ public sealed class UploadStorageTests(DefaultStackFixture stack, CustomizedStac
         var bucket = stack.Resources[logicalId];
 
         Assert.Equal("AWS::S3::Bucket", bucket?["Type"]?.GetValue<string>());
-        Assert.Equal("Retain", bucket?["DeletionPolicy"]?.GetValue<string>());
+        Assert.Equal("RetainExceptOnCreate", bucket?["DeletionPolicy"]?.GetValue<string>());
         Assert.Equal("Retain", bucket?["UpdateReplacePolicy"]?.GetValue<string>());
     }
 

@@ -119,6 +119,9 @@ public sealed class CustomizedStackFixture : StackFixture
     /// <summary>The longest wait allowed: it pushes the state machine timeout out.</summary>
     public const int ImportEventWaitSeconds = 3600;
 
+    public const int UploadReservedConcurrency = 40;
+    public const int MonitorReservedConcurrency = 10;
+
     public CustomizedStackFixture()
         : base(new Dictionary<string, object>
         {
@@ -132,6 +135,8 @@ public sealed class CustomizedStackFixture : StackFixture
             [StackConfig.LogRetentionDaysKey] = "90",
             [StackConfig.ArchitectureKey] = "x86_64",
             [StackConfig.ImportEventWaitSecondsKey] = ImportEventWaitSeconds,
+            [StackConfig.UploadReservedConcurrencyKey] = UploadReservedConcurrency,
+            [StackConfig.MonitorReservedConcurrencyKey] = $"{MonitorReservedConcurrency}",
         })
     {
     }

@@ -29,8 +29,8 @@ internal sealed partial class HealthImagingClient : IImportService
         _endpoint = endpoint;
     }
 
-    /// <summary><c>https://medical-imaging.{region}.amazonaws.com</c>.</summary>
-    public static Uri DefaultEndpoint(string region) => new($"https://medical-imaging.{region}.amazonaws.com");
+    /// <summary><c>https://medical-imaging[-fips].{region}.{partition DNS suffix}</c>.</summary>
+    public static Uri DefaultEndpoint(string region, bool useFips) => AwsServiceEndpoint.For("medical-imaging", region, useFips);
 
     public async Task<ImportJob> StartImportAsync(ImportJobRequest request, CancellationToken cancellationToken)
     {

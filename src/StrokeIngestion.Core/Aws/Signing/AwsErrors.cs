@@ -21,6 +21,8 @@ internal static class AwsErrors
         "ServiceQuotaExceededException",
         // Step Functions: too many running executions. Passes once some end.
         "ExecutionLimitExceeded",
+        // Step Functions (every operation): KMS throttled the call it made with the customer key.
+        "KmsThrottlingException",
     };
 
     private static readonly HashSet<string> ServerFaultTypes = new(StringComparer.Ordinal)

@@ -8,7 +8,10 @@ namespace StrokeIngestion.Core.Aws.StepFunctions;
 /// <summary>
 /// Answers task tokens over awsJson1_0 (<c>SendTaskSuccess</c>), signed with SigV4 (<c>states</c>).
 /// A token Step Functions no longer waits on is reported as <c>false</c>, not thrown: the
-/// monitor treats a wake-up that comes too late as harmless. One attempt per call.
+/// monitor treats a wake-up that comes too late as harmless. A token Step Functions does not
+/// accept as a token at all (<c>InvalidToken</c>) is not "too late" but a defect (corrupted in
+/// storage, another account's or region's): it throws, so the failure is logged and counted and
+/// the workflow goes on by polling. One attempt per call.
 /// </summary>
 internal sealed class StepFunctionsCallbackClient : IWorkflowCallback
 {
@@ -20,12 +23,11 @@ internal sealed class StepFunctionsCallbackClient : IWorkflowCallback
 
     private const string Operation = "SendTaskSuccess";
 
-    // The task ended (resumed, timed out, its execution closed) or the token was never one.
+    // The task ended (resumed, timed out, its execution closed).
     private static readonly HashSet<string> StaleTokenTypes = new(StringComparer.Ordinal)
     {
         "TaskDoesNotExist",
         "TaskTimedOut",
-        "InvalidToken",
     };
 
     private readonly SignedHttpTransport _transport;

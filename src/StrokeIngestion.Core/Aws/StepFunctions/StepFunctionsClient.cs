@@ -44,8 +44,8 @@ internal sealed partial class StepFunctionsClient : IWorkflowStarter
         _executionArnPrefix = stateMachineArn[..marker] + ":execution:" + stateMachineArn[(marker + StateMachineMarker.Length)..] + ":";
     }
 
-    /// <summary><c>https://states.{region}.amazonaws.com</c>.</summary>
-    public static Uri DefaultEndpoint(string region) => new($"https://states.{region}.amazonaws.com");
+    /// <summary><c>https://states[-fips].{region}.{partition DNS suffix}</c>.</summary>
+    public static Uri DefaultEndpoint(string region, bool useFips) => AwsServiceEndpoint.For("states", region, useFips);
 
     /// <summary>The ARN Step Functions gives the execution named <paramref name="executionName"/> of this state machine.</summary>
     public string ExecutionArnFor(string executionName) => _executionArnPrefix + executionName;

@@ -80,7 +80,6 @@ public sealed class StepFunctionsCallbackClientTests : IAsyncLifetime, IDisposab
     [Theory]
     [InlineData(null, "{\"__type\":\"com.amazonaws.sfn#TaskDoesNotExist\",\"message\":\"Task Does Not Exist\"}")]
     [InlineData(null, "{\"__type\":\"com.amazonaws.sfn#TaskTimedOut\",\"message\":\"Task Timed Out\"}")]
-    [InlineData(null, "{\"__type\":\"com.amazonaws.sfn#InvalidToken\",\"message\":\"Invalid token\"}")]
     [InlineData(null, "{\"__type\":\"TaskDoesNotExist\"}")]
     [InlineData("TaskTimedOut", "{\"message\":\"Task Timed Out\"}")]
     public async Task TryResumeAsync_WhenTheTokenIsStale_ShouldReturnFalse(string? headerType, string body)
@@ -98,6 +97,8 @@ public sealed class StepFunctionsCallbackClientTests : IAsyncLifetime, IDisposab
     [InlineData(500, null, "{\"__type\":\"com.amazonaws.sfn#InternalFailure\"}", "InternalFailure", false)]
     [InlineData(503, null, "<html>Service Unavailable</html>", "Http503", false)]
     [InlineData(400, null, "{\"__type\":\"com.amazonaws.sfn#InvalidOutput\"}", "InvalidOutput", null)]
+    [InlineData(400, null, "{\"__type\":\"com.amazonaws.sfn#KmsThrottlingException\",\"message\":\"m\"}", "KmsThrottlingException", true)]
+    [InlineData(400, null, "{\"__type\":\"com.amazonaws.sfn#InvalidToken\",\"message\":\"Invalid token\"}", "InvalidToken", null)]
     [InlineData(400, "AccessDeniedException:http://internal.amazon.com/coral/", "{}", "AccessDeniedException", null)]
     [InlineData(403, null, "{\"__type\":\"com.amazon.coral.service#UnrecognizedClientException\"}", "UnrecognizedClientException", null)]
     public async Task TryResumeAsync_WhenTheServiceAnswersAnotherError_ShouldThrowTheMappedException(int status, string? headerType, string body, string expectedCode, bool? expectedThrottled)
@@ -153,6 +154,21 @@ public sealed class StepFunctionsCallbackClientTests : IAsyncLifetime, IDisposab
 
         using var body = JsonDocument.Parse(Assert.Single(_server.Requests).Body);
         Assert.Equal(token, body.RootElement.GetProperty("taskToken").GetString());
+    }
+
+    [Theory]
+    [InlineData("cn-north-1", false, "https://states.cn-north-1.amazonaws.com.cn/")]
+    [InlineData("us-gov-west-1", true, "https://states-fips.us-gov-west-1.amazonaws.com/")]
+    [InlineData("us-east-1", true, "https://states-fips.us-east-1.amazonaws.com/")]
+    public async Task CreateWorkflowCallback_WithoutEndpoint_ShouldCallThePartitionsHostAndItsFipsVariant(string region, bool useFips, string expected)
+    {
+        using var handler = new RecordingHandler();
+        using var http = new HttpClient(handler);
+        var callback = SignedClients.CreateWorkflowCallback(http, region, endpoint: null, AwsCredentialsSource.Fixed(AccessKey, SecretKey), _time, TimeSpan.FromSeconds(10), useFips);
+
+        await callback.TryResumeAsync(Token, CancellationToken.None);
+
+        Assert.Equal(new Uri(expected), Assert.Single(handler.Requests).RequestUri);
     }
 
     [Fact]
