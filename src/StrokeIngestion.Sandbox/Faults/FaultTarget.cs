@@ -8,6 +8,12 @@ internal enum FaultTarget
 
     /// <summary>DynamoDB (JSON 1.0): errors are JSON with <c>__type</c>; the operation is named by <c>X-Amz-Target</c>.</summary>
     DynamoDb,
+
+    /// <summary>HealthImaging's REST-JSON API; only IAM gates sit in front of it (its emulator injects its own faults).</summary>
+    HealthImaging,
+
+    /// <summary>Step Functions' awsJson1.0 API; only IAM gates sit in front of it (its emulator injects its own faults).</summary>
+    StepFunctions,
 }
 
 /// <summary>What the proxy did to one request.</summary>

@@ -9,6 +9,7 @@ using StrokeIngestion.Sandbox.Api;
 using StrokeIngestion.Sandbox.Emulators;
 using StrokeIngestion.Sandbox.Faults;
 using StrokeIngestion.Sandbox.HealthImaging;
+using StrokeIngestion.Sandbox.Iam;
 using StrokeIngestion.Sandbox.StepFunctions;
 using StrokeIngestion.Sandbox.Template;
 
@@ -84,6 +85,9 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// <see cref="ImportJobEndedRule.Faults"/> to drop, duplicate or delay them).
     /// </summary>
     public required ImportJobEndedRule ImportEvents { get; init; }
+
+    /// <summary>Every call IAM refused: the template's statements decide, per caller.</summary>
+    public required IamDenials IamDenials { get; init; }
 
     /// <summary>JSON lines both functions logged (what CloudWatch Logs would hold).</summary>
     public string LambdaLogPath => LambdaLogPathFor(Options);
@@ -216,6 +220,21 @@ internal sealed class SandboxHost : IAsyncDisposable
             progress.WriteLine($"sandbox: fault proxies for the functions: S3 {s3Proxy.Endpoint}, DynamoDB {dynamoDbProxy.Endpoint}");
         }
 
+        StepFunctionsEmulator? stepFunctionsForTokens = null;
+        var iam = new SandboxIam(
+            template,
+            token => stepFunctionsForTokens?.TaskTokens.Open().FirstOrDefault(c => c.Token == token) is { } open
+                ? SandboxIam.StateMachineOfExecution(open.ExecutionArn)
+                : null,
+            owned);
+
+        // HealthImaging reads its input and writes its reports as the role it is handed; it is
+        // not one of the pipeline's calls the fault proxies stand for, so it goes to S3 directly.
+        var importRole = iam.ServiceRole(ServiceAccess.HealthImagingPrincipal);
+        var importRoleS3 = EmulatorResources.CreateS3Client(
+            await iam.GateAsync(importRole, "medical-imaging", FaultTarget.S3, s3Process.Endpoint, cancellationToken));
+        owned.Add(new DisposeOnStop(importRoleS3));
+
         var healthImaging = new HealthImagingEmulator(
             new HealthImagingEmulatorOptions
             {
@@ -226,7 +245,7 @@ internal sealed class SandboxHost : IAsyncDisposable
                 InProgressFor = options.ImportPhaseDuration,
                 FaultSeed = (faults?.Seed ?? 0) + 2,
             },
-            s3,
+            importRoleS3,
             new DicomHeaderInspector());
         owned.Add(healthImaging);
         healthImaging.Faults = faults?.HealthImaging ?? HealthImagingFaults.None;
@@ -243,6 +262,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             FaultSeed = (faults?.Seed ?? 0) + 3,
         });
         owned.Add(stepFunctions);
+        stepFunctionsForTokens = stepFunctions;
         var stateMachineArn = uploadFunction.Environment["STATE_MACHINE_ARN"];
         var registered = stepFunctions.RegisterStateMachines(template);
         if (!registered.Contains(stateMachineArn))
@@ -250,18 +270,29 @@ internal sealed class SandboxHost : IAsyncDisposable
             throw new TemplateResolutionException($"The upload function starts {stateMachineArn}, which the template does not define.");
         }
 
-        stepFunctions.UseDynamoDb(functionDynamoDb);
+        var stateMachine = template.StateMachines().Single(m => m.Arn == stateMachineArn);
+        var stateMachineDynamoDb = EmulatorResources.CreateDynamoDbClient(await iam.GateAsync(
+            iam.RoleOf(stateMachine.RoleArn, $"State machine {stateMachine.Name}"),
+            stateMachine.Name,
+            FaultTarget.DynamoDb,
+            dynamoDbProxy?.Endpoint ?? dynamoProcess.Endpoint,
+            cancellationToken));
+        owned.Add(new DisposeOnStop(stateMachineDynamoDb));
+        stepFunctions.UseDynamoDb(stateMachineDynamoDb);
         stepFunctions.Faults = faults?.StepFunctions ?? StepFunctionsFaults.None;
         var stepFunctionsEndpoint = await stepFunctions.StartAsync(options.StepFunctionsPort, cancellationToken);
         progress.WriteLine($"sandbox: Step Functions emulator ready at {stepFunctionsEndpoint} running {stateMachineArn}");
 
-        var endpoints = new AwsEndpoints(
+        var services = new ServiceEndpoints(
             s3Proxy?.Endpoint ?? s3Process.Endpoint,
             dynamoDbProxy?.Endpoint ?? dynamoProcess.Endpoint,
             healthImagingEndpoint,
             stepFunctionsEndpoint);
+        var monitorEndpoints = await iam.GatesAsync(iam.RoleOf(monitorFunction.RoleArn, monitorFunction.Name), monitorFunction.Name, services, cancellationToken);
+        var uploadEndpoints = await iam.GatesAsync(iam.RoleOf(uploadFunction.RoleArn, uploadFunction.Name), uploadFunction.Name, services, cancellationToken);
+        progress.WriteLine($"sandbox: IAM enforces the template's {iam.Principals.Count} roles on every call of the functions, the state machine and HealthImaging");
         var monitor = new ImportMonitor.Function(
-            ImportMonitor.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(monitorFunction, endpoints)), log),
+            ImportMonitor.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(monitorFunction, monitorEndpoints)), log),
             log);
         var monitorInvoker = new FaultingLambda((input, _) => monitor.Handle(input), faults?.Monitor ?? LambdaFaults.None, (faults?.Seed ?? 0) + 4);
         stepFunctions.RegisterFunction(
@@ -287,7 +318,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         healthImaging.ImportJobEnded += (_, ended) => importEvents.Publish(ended.Event);
 
         var upload = new UploadHandler.Function(
-            UploadHandler.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(uploadFunction, endpoints)), log),
+            UploadHandler.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(uploadFunction, uploadEndpoints)), log),
             log);
         var api = new LocalHttpApi(upload.Handle, (faults?.Seed ?? 0) + 5) { Faults = faults?.Api ?? ApiFaults.None };
         owned.Add(api);
@@ -315,6 +346,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             DynamoDbProxy = dynamoDbProxy,
             Backstop = backstop,
             ImportEvents = importEvents,
+            IamDenials = iam.Denials,
         };
     }
 
