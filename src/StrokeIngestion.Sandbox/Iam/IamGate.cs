@@ -6,7 +6,8 @@ using StrokeIngestion.Sandbox.Faults;
 namespace StrokeIngestion.Sandbox.Iam;
 
 /// <summary>One call IAM refused in the sandbox: who, what, on what, and in which service's words.</summary>
-internal sealed record IamDenial(string Caller, FaultTarget Service, string Operation, AccessRequest Request, AccessDecision Decision)
+/// <param name="MissingKey">S3's 403 for a read of a missing key by a caller who may not list the bucket.</param>
+internal sealed record IamDenial(string Caller, FaultTarget Service, string Operation, AccessRequest Request, AccessDecision Decision, bool MissingKey = false)
 {
     public string Message => AccessDeniedResponses.Message(Caller, Request, Decision);
 }
@@ -114,7 +115,7 @@ internal sealed class IamGate : IProxyGate
 
     private FaultResponse Deny(string operation, AccessRequest request, AccessDecision decision, bool s3MissingKey = false)
     {
-        _denials.Add(new IamDenial(_caller, _service, operation, request, decision));
+        _denials.Add(new IamDenial(_caller, _service, operation, request, decision, s3MissingKey));
 
         // A read of a missing key without ListBucket gets S3's plain message, no policy detail.
         return s3MissingKey

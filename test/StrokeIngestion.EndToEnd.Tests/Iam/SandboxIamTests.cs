@@ -1,0 +1,113 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using StrokeIngestion.EndToEnd.Tests.Sandbox;
+using StrokeIngestion.Sandbox.Faults;
+
+namespace StrokeIngestion.EndToEnd.Tests.Iam;
+
+/// <summary>
+/// The sandbox authorizes every call against the synthesized template's role statements: the
+/// stack as synthesized runs without a refusal, and a statement taken out of it stops the
+/// pipeline with AccessDenied at the call that needed it.
+/// </summary>
+[Collection(SharedSandbox.Name)]
+public sealed class SandboxIamTests
+{
+    private readonly SandboxFixture _sandbox;
+
+    public SandboxIamTests(SandboxFixture sandbox) => _sandbox = sandbox;
+
+    [SkippableFact]
+    public async Task PostUpload_WhenEveryStatementIsInPlace_ShouldReachReadyWithoutAnyRefusal()
+    {
+        // Arrange
+        var folder = SandboxFixture.NewFolder("iam-clean");
+        var study = SandboxFixture.NewStudy("CT", "IAM-PATIENT-0001", slicesPerSeries: 2);
+        _sandbox.RecordPhi("IAM-PATIENT-0001", folder);
+        await _sandbox.PutFolderAsync(folder, study.Files);
+        var before = _sandbox.Host.IamDenials.All.Count;
+
+        // Act
+        var studyId = await _sandbox.PostAcceptedAsync("IAM-PATIENT-0001", folder);
+        var record = await _sandbox.WaitForTerminalStudyAsync(studyId);
+
+        // Assert
+        Assert.Equal("READY_FOR_ANALYSIS", SandboxFixture.Text(record, "status"));
+        var refused = _sandbox.Host.IamDenials.All.Skip(before).Where(d => !d.MissingKey).Select(d => d.Message).ToList();
+        Assert.True(refused.Count == 0, string.Join('\n', refused));
+    }
+
+    [SkippableFact]
+    public async Task PostUpload_WhenTheObjectDoesNotExist_ShouldBe404ThoughS3Answered403()
+    {
+        // Arrange: the handler may list uploads/ only under a prefix, so S3 hides a missing key behind 403.
+        var key = SandboxFixture.NewFolder("iam-missing") + "never_uploaded.dcm";
+        _sandbox.RecordPhi("IAM-PATIENT-0002", key);
+
+        // Act
+        var answer = await _sandbox.PostUploadAsync("IAM-PATIENT-0002", key);
+
+        // Assert
+        Assert.True(answer.Status == HttpStatusCode.NotFound, answer.Text);
+        var denial = Assert.Single(_sandbox.Host.IamDenials.All, d => d.Request.Resource.EndsWith(key, StringComparison.Ordinal));
+        Assert.True(denial.MissingKey);
+        Assert.Equal(S3OperationNames.HeadObject, denial.Operation);
+        Assert.Contains("upload-handler", denial.Caller, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Each case runs its own sandbox on a template with one statement deleted.</summary>
+public sealed class SandboxIamDeletionTests
+{
+    [SkippableTheory]
+    [InlineData("UploadHandlerRole", "StartMonitoring", FaultTarget.StepFunctions, "states:StartExecution", "upload-handler")]
+    [InlineData("ImportMonitorRole", "ReadImportReports", FaultTarget.S3, "s3:GetObject", "import-monitor")]
+    [InlineData("ImportDatastoreImportRole", "ReadStudyCopies", FaultTarget.S3, "s3:GetObject", "medical-imaging")]
+    internal async Task Pipeline_WhenOneStatementIsDeleted_ShouldFailWithAccessDeniedAtTheCallThatNeedsIt(
+        string rolePrefix, string sid, FaultTarget service, string action, string caller)
+    {
+        // Arrange
+        var sandbox = new SandboxFixture($"iam-{sid.ToLowerInvariant()}", template => DeleteStatement(template, rolePrefix, sid));
+        await sandbox.InitializeAsync();
+        try
+        {
+            var folder = SandboxFixture.NewFolder("iam-deleted");
+            var study = SandboxFixture.NewStudy("CT", "IAM-PATIENT-0003");
+            await sandbox.PutFolderAsync(folder, study.Files);
+
+            // Act
+            var answer = await sandbox.PostUploadAsync("IAM-PATIENT-0003", folder);
+            var status = answer.Status == HttpStatusCode.Accepted
+                ? SandboxFixture.Text(await sandbox.WaitForTerminalStudyAsync(answer.Body.GetProperty("study_id").GetString() ?? string.Empty), "status")
+                : $"HTTP {(int)answer.Status}";
+
+            // Assert: the study does not get through, and IAM names the call that was refused.
+            Assert.NotEqual("READY_FOR_ANALYSIS", status);
+            var refused = sandbox.Host.IamDenials.All.Where(d => !d.MissingKey).ToList();
+            Assert.NotEmpty(refused);
+            Assert.All(refused, d =>
+            {
+                Assert.Equal(service, d.Service);
+                Assert.Equal(action, d.Request.Action);
+                Assert.Contains(caller, d.Caller, StringComparison.Ordinal);
+            });
+        }
+        finally
+        {
+            await sandbox.DisposeAsync();
+            sandbox.Dispose();
+        }
+    }
+
+    private static void DeleteStatement(JsonObject template, string rolePrefix, string sid)
+    {
+        var resources = template["Resources"]!.AsObject();
+        var role = resources.Single(r => r.Key.StartsWith(rolePrefix, StringComparison.Ordinal) && r.Value?["Type"]?.GetValue<string>() == "AWS::IAM::Role").Key;
+        var policy = resources.Single(r =>
+            r.Value?["Type"]?.GetValue<string>() == "AWS::IAM::Policy"
+            && r.Value["Properties"]?["Roles"]?.AsArray().Any(x => x?["Ref"]?.GetValue<string>() == role) == true);
+        var statements = policy.Value!["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray();
+        var statement = statements.Single(s => s?["Sid"]?.GetValue<string>() == sid);
+        statements.Remove(statement);
+    }
+}
