@@ -10,6 +10,7 @@ using StrokeIngestion.Sandbox.Emulators;
 using StrokeIngestion.Sandbox.Faults;
 using StrokeIngestion.Sandbox.HealthImaging;
 using StrokeIngestion.Sandbox.Iam;
+using StrokeIngestion.Sandbox.Logs;
 using StrokeIngestion.Sandbox.StepFunctions;
 using StrokeIngestion.Sandbox.Template;
 
@@ -88,6 +89,9 @@ internal sealed class SandboxHost : IAsyncDisposable
 
     /// <summary>Every call IAM refused: the template's statements decide, per caller.</summary>
     public required IamDenials IamDenials { get; init; }
+
+    /// <summary>The template's metric filters over the functions' log groups, and the alarms they feed.</summary>
+    public required SandboxMetrics Metrics { get; init; }
 
     /// <summary>JSON lines both functions logged (what CloudWatch Logs would hold).</summary>
     public string LambdaLogPath => LambdaLogPathFor(Options);
@@ -169,7 +173,8 @@ internal sealed class SandboxHost : IAsyncDisposable
         Directory.CreateDirectory(Path.Combine(options.StateDirectory, "logs"));
         var lambdaLog = new StreamWriter(LambdaLogPathFor(options), append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true };
         owned.Add(lambdaLog);
-        var log = new StructuredLog(TextWriter.Synchronized(lambdaLog), TimeProvider.System);
+        var lambdaLogFile = TextWriter.Synchronized(lambdaLog);
+        var logs = new SandboxLogs();
 
         // The functions resolve credentials through the SDK's default chain, as in Lambda.
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", NodeEmulatorProcess.AccessKeyId);
@@ -291,15 +296,17 @@ internal sealed class SandboxHost : IAsyncDisposable
         var monitorEndpoints = await iam.GatesAsync(iam.RoleOf(monitorFunction.RoleArn, monitorFunction.Name), monitorFunction.Name, services, cancellationToken);
         var uploadEndpoints = await iam.GatesAsync(iam.RoleOf(uploadFunction.RoleArn, uploadFunction.Name), uploadFunction.Name, services, cancellationToken);
         progress.WriteLine($"sandbox: IAM enforces the template's {iam.Principals.Count} roles on every call of the functions, the state machine and HealthImaging");
+        var monitorLog = FunctionLog(monitorFunction, logs, lambdaLogFile, progress);
         var monitor = new ImportMonitor.Function(
-            ImportMonitor.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(monitorFunction, monitorEndpoints)), log),
-            log);
-        var monitorInvoker = new FaultingLambda((input, _) => monitor.Handle(input), faults?.Monitor ?? LambdaFaults.None, (faults?.Seed ?? 0) + 4);
+            ImportMonitor.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(monitorFunction, monitorEndpoints)), monitorLog),
+            monitorLog);
+        var invokeMonitor = LambdaRuntimeConsole.PerInvocation(monitor.Handle);
+        var monitorInvoker = new FaultingLambda((input, _) => invokeMonitor(input), faults?.Monitor ?? LambdaFaults.None, (faults?.Seed ?? 0) + 4);
         stepFunctions.RegisterFunction(
             monitorFunction.Arn,
             monitorInvoker.InvokeAsync,
             TimeSpan.FromSeconds(monitorFunction.TimeoutSeconds ?? 60));
-        var backstop = new WorkflowEndForwarder(monitor, stateMachineArn, progress);
+        var backstop = new WorkflowEndForwarder(invokeMonitor, stateMachineArn, progress, TimeSpan.FromMilliseconds(100));
         owned.Add(backstop);
         stepFunctions.ExecutionClosed += (_, closed) => backstop.Forward(closed.Execution);
         var importEndedRule = EventRuleDefinition.Find(template, ImportJobEvent.Source, monitorFunction.Arn).SingleOrDefault();
@@ -308,7 +315,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             : $"sandbox: rule {importEndedRule.Name} sends HealthImaging's import-ended events to the monitor");
         var importEvents = ImportJobEndedRule.FromTemplate(
             importEndedRule,
-            monitor.Handle,
+            invokeMonitor,
             stepFunctions.Events,
             faults?.ImportEvents ?? ImportEventFaults.None,
             (faults?.Seed ?? 0) + 6,
@@ -317,10 +324,11 @@ internal sealed class SandboxHost : IAsyncDisposable
         owned.Add(importEvents);
         healthImaging.ImportJobEnded += (_, ended) => importEvents.Publish(ended.Event);
 
+        var uploadLog = FunctionLog(uploadFunction, logs, lambdaLogFile, progress);
         var upload = new UploadHandler.Function(
-            UploadHandler.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(uploadFunction, uploadEndpoints)), log),
-            log);
-        var api = new LocalHttpApi(upload.Handle, (faults?.Seed ?? 0) + 5) { Faults = faults?.Api ?? ApiFaults.None };
+            UploadHandler.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(uploadFunction, uploadEndpoints)), uploadLog),
+            uploadLog);
+        var api = new LocalHttpApi(LambdaRuntimeConsole.PerInvocation(upload.Handle), (faults?.Seed ?? 0) + 5) { Faults = faults?.Api ?? ApiFaults.None };
         owned.Add(api);
         var apiBaseUrl = await api.StartAsync(options.ApiPort, cancellationToken);
         progress.WriteLine($"sandbox: HTTP API ready at {apiBaseUrl}/upload (as {LocalHttpApi.LocalPrincipalArn})");
@@ -347,7 +355,19 @@ internal sealed class SandboxHost : IAsyncDisposable
             Backstop = backstop,
             ImportEvents = importEvents,
             IamDenials = iam.Denials,
+            Metrics = new SandboxMetrics(template, logs),
         };
+    }
+
+    /// <summary>
+    /// The function's console as the managed runtime formats it under the function's configured
+    /// log format: every line goes to its log group and to the combined lambda.log.
+    /// </summary>
+    private static StructuredLog FunctionLog(SynthesizedFunction function, SandboxLogs logs, TextWriter file, TextWriter progress)
+    {
+        var format = LambdaRuntimeConsole.FormatFor(function.Environment, function.LogFormat);
+        progress.WriteLine($"sandbox: {function.Name} logs to {function.LogGroupName} ({function.LogFormat}; the runtime writes {format} lines)");
+        return new StructuredLog(new LambdaRuntimeConsole(format, logs.Group(function.LogGroupName), file, TimeProvider.System), TimeProvider.System);
     }
 
     /// <summary>The function's environment from the template, plus what the Lambda runtime and the sandbox add.</summary>

@@ -101,13 +101,13 @@ public sealed class SandboxIamDeletionTests
 
     private static void DeleteStatement(JsonObject template, string rolePrefix, string sid)
     {
-        var resources = template["Resources"]!.AsObject();
+        var resources = template["Resources"]?.AsObject() ?? [];
         var role = resources.Single(r => r.Key.StartsWith(rolePrefix, StringComparison.Ordinal) && r.Value?["Type"]?.GetValue<string>() == "AWS::IAM::Role").Key;
-        var policy = resources.Single(r =>
-            r.Value?["Type"]?.GetValue<string>() == "AWS::IAM::Policy"
-            && r.Value["Properties"]?["Roles"]?.AsArray().Any(x => x?["Ref"]?.GetValue<string>() == role) == true);
-        var statements = policy.Value!["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray();
-        var statement = statements.Single(s => s?["Sid"]?.GetValue<string>() == sid);
-        statements.Remove(statement);
+        var statements = resources
+            .Where(r => r.Value?["Type"]?.GetValue<string>() == "AWS::IAM::Policy"
+                && r.Value["Properties"]?["Roles"]?.AsArray().Any(x => x?["Ref"]?.GetValue<string>() == role) == true)
+            .Select(r => r.Value?["Properties"]?["PolicyDocument"]?["Statement"]?.AsArray())
+            .Single() ?? throw new InvalidOperationException($"{role} has no policy statements.");
+        statements.Remove(statements.Single(s => s?["Sid"]?.GetValue<string>() == sid));
     }
 }
