@@ -284,6 +284,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             cancellationToken));
         owned.Add(new DisposeOnStop(stateMachineDynamoDb));
         stepFunctions.UseDynamoDb(stateMachineDynamoDb);
+        stepFunctions.AuthorizeTask = iam.StateMachineTasks(template.StateMachines());
         stepFunctions.Faults = faults?.StepFunctions ?? StepFunctionsFaults.None;
         var stepFunctionsEndpoint = await stepFunctions.StartAsync(options.StepFunctionsPort, cancellationToken);
         progress.WriteLine($"sandbox: Step Functions emulator ready at {stepFunctionsEndpoint} running {stateMachineArn}");
@@ -306,7 +307,12 @@ internal sealed class SandboxHost : IAsyncDisposable
             monitorFunction.Arn,
             monitorInvoker.InvokeAsync,
             TimeSpan.FromSeconds(monitorFunction.TimeoutSeconds ?? 60));
-        var backstop = new WorkflowEndForwarder(invokeMonitor, stateMachineArn, progress, TimeSpan.FromMilliseconds(100));
+        var backstopRule = EventRuleDefinition.Find(template, "aws.states", monitorFunction.Arn).SingleOrDefault();
+        var backstop = new WorkflowEndForwarder(
+            backstopRule is null ? invokeMonitor : iam.AsRuleTarget(template, backstopRule.Name, monitorFunction, invokeMonitor),
+            stateMachineArn,
+            progress,
+            TimeSpan.FromMilliseconds(100));
         owned.Add(backstop);
         stepFunctions.ExecutionClosed += (_, closed) => backstop.Forward(closed.Execution);
         var importEndedRule = EventRuleDefinition.Find(template, ImportJobEvent.Source, monitorFunction.Arn).SingleOrDefault();
@@ -315,7 +321,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             : $"sandbox: rule {importEndedRule.Name} sends HealthImaging's import-ended events to the monitor");
         var importEvents = ImportJobEndedRule.FromTemplate(
             importEndedRule,
-            invokeMonitor,
+            importEndedRule is null ? invokeMonitor : iam.AsRuleTarget(template, importEndedRule.Name, monitorFunction, invokeMonitor),
             stepFunctions.Events,
             faults?.ImportEvents ?? ImportEventFaults.None,
             (faults?.Seed ?? 0) + 6,

@@ -1,6 +1,9 @@
+using System.Text.Json.Nodes;
 using StrokeIngestion.Core.Settings;
 using StrokeIngestion.Sandbox.Faults;
 using StrokeIngestion.Sandbox.Iam;
+using StrokeIngestion.Sandbox.StepFunctions.Asl;
+using StrokeIngestion.Sandbox.StepFunctions.Tasks;
 using StrokeIngestion.Sandbox.Template;
 
 namespace StrokeIngestion.Sandbox.Host;
@@ -15,6 +18,8 @@ internal sealed record ServiceEndpoints(Uri S3, Uri DynamoDb, Uri HealthImaging,
 /// </summary>
 internal sealed class SandboxIam
 {
+    private const string EventsPrincipal = "events.amazonaws.com";
+
     private readonly List<IAsyncDisposable> _owned;
 
     public SandboxIam(SynthesizedTemplate template, Func<string, string?> taskTokenStateMachine, List<IAsyncDisposable> owned)
@@ -56,7 +61,68 @@ internal sealed class SandboxIam
         await GateAsync(principal, sessionName, FaultTarget.HealthImaging, upstream.HealthImaging, cancellationToken),
         await GateAsync(principal, sessionName, FaultTarget.StepFunctions, upstream.StepFunctions, cancellationToken));
 
-    /// <summary>The state machine an open task token belongs to.</summary>
+    /// <summary>
+    /// What a state machine's Task may do under its role: invoke the function, put the events.
+    /// (Its DynamoDB tasks go through a gate like any other DynamoDB caller.) A refusal fails the
+    /// attempt with the integration's error, the AccessDenied message as its cause.
+    /// </summary>
+    public Func<TaskInvocation, StatesErrorException?> StateMachineTasks(IReadOnlyList<SynthesizedStateMachine> machines) => invocation =>
+    {
+        var machine = machines.FirstOrDefault(m => m.Arn == StateMachineOfExecution(invocation.ExecutionArn));
+        if (machine is null)
+        {
+            return null;
+        }
+
+        var (error, requests) = invocation.Resource.Kind switch
+        {
+            TaskResourceKind.LambdaInvoke or TaskResourceKind.LambdaFunctionArn => ("Lambda.AWSLambdaException", new[] { new AccessRequest("lambda:InvokeFunction", FunctionArn(invocation)) }),
+            TaskResourceKind.DynamoDbGetItem or TaskResourceKind.DynamoDbUpdateItem => (string.Empty, []),
+            _ => ("EventBridge.AmazonEventBridgeException", EventBuses(invocation).Select(bus => new AccessRequest("events:PutEvents", bus)).ToArray()),
+        };
+        var role = RoleOf(machine.RoleArn, $"State machine {machine.Name}");
+        foreach (var request in requests)
+        {
+            var decision = role.Authorize(request);
+            if (decision != AccessDecision.Allowed)
+            {
+                var caller = role.SessionArn(machine.Name);
+                Denials.Add(new IamDenial(caller, FaultTarget.StepFunctions, invocation.StateName, request, decision));
+                return new StatesErrorException(error, AccessDeniedResponses.Message(caller, request, decision) + " (Status Code: 403; Error Code: AccessDeniedException)");
+            }
+        }
+
+        return null;
+    };
+
+    /// <summary>
+    /// Whether EventBridge may invoke <paramref name="function"/> for the rule <paramref name="ruleName"/>:
+    /// the function's resource policy (an <c>AWS::Lambda::Permission</c>) must name events.amazonaws.com
+    /// and, when it says so, this rule as the source.
+    /// </summary>
+    public Func<Stream, Task<Stream>> AsRuleTarget(SynthesizedTemplate template, string ruleName, SynthesizedFunction function, Func<Stream, Task<Stream>> invoke)
+    {
+        var ruleArn = $"arn:aws:events:{Scope.Region}:{Scope.AccountId}:rule/{ruleName}";
+        var allowed = template.ResourcesOfType("AWS::Lambda::Permission").Any(permission =>
+            template.ResolveStringProperty(permission, "FunctionName") is { } name && (name == function.Arn || name == function.Name)
+            && template.ResolveStringProperty(permission, "Principal") == EventsPrincipal
+            && template.ResolveStringProperty(permission, "Action") is "lambda:InvokeFunction" or "lambda:*"
+            && (template.ResolveStringProperty(permission, "SourceArn") is not { } source || PolicyEvaluator.Wildcard(source, ruleArn, ignoreCase: false))
+            && (template.ResolveStringProperty(permission, "SourceAccount") is not { } account || account == Scope.AccountId));
+        if (allowed)
+        {
+            return invoke;
+        }
+
+        var request = new AccessRequest("lambda:InvokeFunction", function.Arn, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["aws:SourceArn"] = ruleArn });
+        return _ =>
+        {
+            Denials.Add(new IamDenial(EventsPrincipal, FaultTarget.StepFunctions, ruleName, request, AccessDecision.ImplicitDeny));
+            throw new UnauthorizedAccessException(AccessDeniedResponses.Message(EventsPrincipal, request, AccessDecision.ImplicitDeny).Replace("identity-based", "resource-based", StringComparison.Ordinal));
+        };
+    }
+
+    /// <summary>The state machine an execution (and so its open task tokens) belongs to.</summary>
     public static string? StateMachineOfExecution(string executionArn)
     {
         // arn:aws:states:<region>:<account>:execution:<state machine>:<execution>
@@ -65,4 +131,20 @@ internal sealed class SandboxIam
             ? string.Join(':', parts[..5]) + ":stateMachine:" + parts[6]
             : null;
     }
+
+    private string FunctionArn(TaskInvocation invocation)
+    {
+        var name = invocation.Resource.Kind == TaskResourceKind.LambdaFunctionArn
+            ? invocation.Resource.Arn
+            : (invocation.Parameters as JsonObject)?["FunctionName"]?.GetValue<string>() ?? string.Empty;
+        return name.StartsWith("arn:", StringComparison.Ordinal)
+            ? name
+            : $"arn:aws:lambda:{Scope.Region}:{Scope.AccountId}:function:{name}";
+    }
+
+    private IEnumerable<string> EventBuses(TaskInvocation invocation) =>
+        ((invocation.Parameters as JsonObject)?["Entries"] as JsonArray ?? [])
+            .Select(entry => entry?["EventBusName"]?.GetValue<string>() ?? "default")
+            .Select(bus => bus.StartsWith("arn:", StringComparison.Ordinal) ? bus : $"arn:aws:events:{Scope.Region}:{Scope.AccountId}:event-bus/{bus}")
+            .Distinct(StringComparer.Ordinal);
 }

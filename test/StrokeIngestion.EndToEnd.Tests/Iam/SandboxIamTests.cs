@@ -63,11 +63,12 @@ public sealed class SandboxIamDeletionTests
     [InlineData("UploadHandlerRole", "StartMonitoring", FaultTarget.StepFunctions, "states:StartExecution", "upload-handler")]
     [InlineData("ImportMonitorRole", "ReadImportReports", FaultTarget.S3, "s3:GetObject", "import-monitor")]
     [InlineData("ImportDatastoreImportRole", "ReadStudyCopies", FaultTarget.S3, "s3:GetObject", "medical-imaging")]
+    [InlineData("ImportWorkflowStateMachineRole", "lambda:InvokeFunction", FaultTarget.StepFunctions, "lambda:InvokeFunction", "stroke-detection-ai-processing")]
     internal async Task Pipeline_WhenOneStatementIsDeleted_ShouldFailWithAccessDeniedAtTheCallThatNeedsIt(
-        string rolePrefix, string sid, FaultTarget service, string action, string caller)
+        string rolePrefix, string sidOrAction, FaultTarget service, string action, string caller)
     {
         // Arrange
-        var sandbox = new SandboxFixture($"iam-{sid.ToLowerInvariant()}", template => DeleteStatement(template, rolePrefix, sid));
+        var sandbox = new SandboxFixture("iam-deleted", template => DeleteStatement(template, rolePrefix, sidOrAction));
         await sandbox.InitializeAsync();
         try
         {
@@ -99,7 +100,44 @@ public sealed class SandboxIamDeletionTests
         }
     }
 
-    private static void DeleteStatement(JsonObject template, string rolePrefix, string sid)
+    [SkippableFact]
+    public async Task ImportEvents_WhenTheMonitorsPermissionForTheRuleIsDeleted_ShouldBeRefusedAndTheStudyStillEndThroughThePoll()
+    {
+        // Arrange: no AWS::Lambda::Permission lets EventBridge invoke the monitor for the import-ended rule.
+        var sandbox = new SandboxFixture("iam-rule", template =>
+            template["Resources"]?.AsObject().Remove(
+                template["Resources"]?.AsObject().Single(r => r.Key.StartsWith("ImportWorkflowImportJobEndedRuleAllowEventRule", StringComparison.Ordinal)).Key ?? string.Empty));
+        await sandbox.InitializeAsync();
+        try
+        {
+            var key = SandboxFixture.NewFolder("iam-rule") + "head.dcm";
+            await sandbox.PutObjectAsync(key, SandboxFixture.NewStudy("CT", "IAM-PATIENT-0004").Files[0]);
+
+            // Act
+            var studyId = await sandbox.PostAcceptedAsync("IAM-PATIENT-0004", key);
+            var record = await sandbox.WaitForTerminalStudyAsync(studyId);
+
+            // Assert
+            Assert.Equal("READY_FOR_ANALYSIS", SandboxFixture.Text(record, "status"));
+            // Every delivery attempt of the rule is refused (EventBridge retries, then dead-letters).
+            var refused = sandbox.Host.IamDenials.All.Where(d => !d.MissingKey).ToList();
+            Assert.NotEmpty(refused);
+            Assert.All(refused, d =>
+            {
+                Assert.Equal("events.amazonaws.com", d.Caller);
+                Assert.Equal("lambda:InvokeFunction", d.Request.Action);
+                Assert.Equal("stroke-detection-ai-import-job-ended", d.Operation);
+            });
+        }
+        finally
+        {
+            await sandbox.DisposeAsync();
+            sandbox.Dispose();
+        }
+    }
+
+    /// <summary>Deletes the statement of the role's policy with this Sid (or, for CDK's unnamed ones, this first action).</summary>
+    private static void DeleteStatement(JsonObject template, string rolePrefix, string sidOrAction)
     {
         var resources = template["Resources"]?.AsObject() ?? [];
         var role = resources.Single(r => r.Key.StartsWith(rolePrefix, StringComparison.Ordinal) && r.Value?["Type"]?.GetValue<string>() == "AWS::IAM::Role").Key;
@@ -108,6 +146,8 @@ public sealed class SandboxIamDeletionTests
                 && r.Value["Properties"]?["Roles"]?.AsArray().Any(x => x?["Ref"]?.GetValue<string>() == role) == true)
             .Select(r => r.Value?["Properties"]?["PolicyDocument"]?["Statement"]?.AsArray())
             .Single() ?? throw new InvalidOperationException($"{role} has no policy statements.");
-        statements.Remove(statements.Single(s => s?["Sid"]?.GetValue<string>() == sid));
+        statements.Remove(statements.Single(s =>
+            s?["Sid"]?.GetValue<string>() == sidOrAction
+            || (s?["Action"] is JsonArray actions ? actions.FirstOrDefault()?.GetValue<string>() : s?["Action"]?.GetValue<string>()) == sidOrAction));
     }
 }
