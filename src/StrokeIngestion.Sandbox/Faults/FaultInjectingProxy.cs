@@ -135,7 +135,8 @@ internal sealed class FaultInjectingProxy : IAsyncDisposable
             throw new ArgumentException("The upstream must be an absolute http(s) URL.", nameof(upstream));
         }
 
-        if (!Enum.IsDefined(target))
+        // Lambda and EventBridge calls are made in process; there is nothing to proxy.
+        if (!Enum.IsDefined(target) || target is FaultTarget.Lambda or FaultTarget.EventBridge)
         {
             throw new ArgumentOutOfRangeException(nameof(target), target, null);
         }

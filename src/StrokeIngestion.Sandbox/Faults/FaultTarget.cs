@@ -14,6 +14,12 @@ internal enum FaultTarget
 
     /// <summary>Step Functions' awsJson1.0 API; only IAM gates sit in front of it (its emulator injects its own faults).</summary>
     StepFunctions,
+
+    /// <summary>Lambda's Invoke, made in process by the state machine and the rules: IAM-checked, never proxied.</summary>
+    Lambda,
+
+    /// <summary>EventBridge's PutEvents, made in process by the state machine: IAM-checked, never proxied.</summary>
+    EventBridge,
 }
 
 /// <summary>What the proxy did to one request.</summary>

@@ -74,11 +74,12 @@ internal sealed class SandboxIam
             return null;
         }
 
-        var (error, requests) = invocation.Resource.Kind switch
+        var (service, error, requests) = invocation.Resource.Kind switch
         {
-            TaskResourceKind.LambdaInvoke or TaskResourceKind.LambdaFunctionArn => ("Lambda.AWSLambdaException", new[] { new AccessRequest("lambda:InvokeFunction", FunctionArn(invocation)) }),
-            TaskResourceKind.DynamoDbGetItem or TaskResourceKind.DynamoDbUpdateItem => (string.Empty, []),
-            _ => ("EventBridge.AmazonEventBridgeException", EventBuses(invocation).Select(bus => new AccessRequest("events:PutEvents", bus)).ToArray()),
+            TaskResourceKind.LambdaInvoke or TaskResourceKind.LambdaFunctionArn =>
+                (FaultTarget.Lambda, "Lambda.AWSLambdaException", new[] { new AccessRequest("lambda:InvokeFunction", FunctionArn(invocation)) }),
+            TaskResourceKind.DynamoDbGetItem or TaskResourceKind.DynamoDbUpdateItem => (FaultTarget.DynamoDb, string.Empty, []),
+            _ => (FaultTarget.EventBridge, "EventBridge.AmazonEventBridgeException", EventBuses(invocation).Select(bus => new AccessRequest("events:PutEvents", bus)).ToArray()),
         };
         var role = RoleOf(machine.RoleArn, $"State machine {machine.Name}");
         foreach (var request in requests)
@@ -87,7 +88,7 @@ internal sealed class SandboxIam
             if (decision != AccessDecision.Allowed)
             {
                 var caller = role.SessionArn(machine.Name);
-                Denials.Add(new IamDenial(caller, FaultTarget.StepFunctions, invocation.StateName, request, decision));
+                Denials.Add(new IamDenial(caller, service, invocation.StateName, request, decision));
                 return new StatesErrorException(error, AccessDeniedResponses.Message(caller, request, decision) + " (Status Code: 403; Error Code: AccessDeniedException)");
             }
         }
@@ -115,10 +116,11 @@ internal sealed class SandboxIam
         }
 
         var request = new AccessRequest("lambda:InvokeFunction", function.Arn, new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["aws:SourceArn"] = ruleArn });
+        var denial = new IamDenial(EventsPrincipal, FaultTarget.Lambda, ruleName, request, AccessDecision.ImplicitDeny, PolicyKind: "resource-based");
         return _ =>
         {
-            Denials.Add(new IamDenial(EventsPrincipal, FaultTarget.StepFunctions, ruleName, request, AccessDecision.ImplicitDeny));
-            throw new UnauthorizedAccessException(AccessDeniedResponses.Message(EventsPrincipal, request, AccessDecision.ImplicitDeny).Replace("identity-based", "resource-based", StringComparison.Ordinal));
+            Denials.Add(denial);
+            throw new UnauthorizedAccessException(denial.Message);
         };
     }
 

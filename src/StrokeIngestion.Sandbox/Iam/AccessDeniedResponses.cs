@@ -26,11 +26,12 @@ internal static class AccessDeniedResponses
         };
     }
 
-    public static string Message(string caller, AccessRequest request, AccessDecision decision) =>
+    /// <param name="policyKind">"identity-based" (the caller's role) or "resource-based" (e.g. a function's permissions).</param>
+    public static string Message(string caller, AccessRequest request, AccessDecision decision, string policyKind = "identity-based") =>
         $"User: {caller} is not authorized to perform: {request.Action} on resource: {request.Resource} because "
         + (decision == AccessDecision.ExplicitDeny
-            ? "an explicit deny in an identity-based policy applies"
-            : $"no identity-based policy allows the {request.Action} action");
+            ? $"an explicit deny in an {policyKind} policy applies"
+            : $"no {policyKind} policy allows the {request.Action} action");
 
     // DynamoDB and Step Functions name it from the shared service layer, not their own namespace.
     private static FaultResponse CoralJson(string message) =>

@@ -7,9 +7,10 @@ namespace StrokeIngestion.Sandbox.Iam;
 
 /// <summary>One call IAM refused in the sandbox: who, what, on what, and in which service's words.</summary>
 /// <param name="MissingKey">S3's 403 for a read of a missing key by a caller who may not list the bucket.</param>
-internal sealed record IamDenial(string Caller, FaultTarget Service, string Operation, AccessRequest Request, AccessDecision Decision, bool MissingKey = false)
+/// <param name="PolicyKind">Whose policy refused: the caller's role ("identity-based") or the resource's ("resource-based").</param>
+internal sealed record IamDenial(string Caller, FaultTarget Service, string Operation, AccessRequest Request, AccessDecision Decision, bool MissingKey = false, string PolicyKind = "identity-based")
 {
-    public string Message => AccessDeniedResponses.Message(Caller, Request, Decision);
+    public string Message => AccessDeniedResponses.Message(Caller, Request, Decision, PolicyKind);
 }
 
 /// <summary>Every refusal of a sandbox run, in order.</summary>
