@@ -135,8 +135,8 @@ internal sealed class FaultInjectingProxy : IAsyncDisposable
             throw new ArgumentException("The upstream must be an absolute http(s) URL.", nameof(upstream));
         }
 
-        // Lambda and EventBridge calls are made in process; there is nothing to proxy.
-        if (!Enum.IsDefined(target) || target is FaultTarget.Lambda or FaultTarget.EventBridge)
+        // Lambda, EventBridge and CloudWatch Logs calls are made in process; there is nothing to proxy.
+        if (!Enum.IsDefined(target) || target is FaultTarget.Lambda or FaultTarget.EventBridge or FaultTarget.CloudWatchLogs)
         {
             throw new ArgumentOutOfRangeException(nameof(target), target, null);
         }

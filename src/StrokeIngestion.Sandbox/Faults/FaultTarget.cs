@@ -20,6 +20,9 @@ internal enum FaultTarget
 
     /// <summary>EventBridge's PutEvents, made in process by the state machine: IAM-checked, never proxied.</summary>
     EventBridge,
+
+    /// <summary>CloudWatch Logs, written by Lambda with a function's role: IAM-checked, never proxied.</summary>
+    CloudWatchLogs,
 }
 
 /// <summary>What the proxy did to one request.</summary>

@@ -297,7 +297,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         var monitorEndpoints = await iam.GatesAsync(iam.RoleOf(monitorFunction.RoleArn, monitorFunction.Name), monitorFunction.Name, services, cancellationToken);
         var uploadEndpoints = await iam.GatesAsync(iam.RoleOf(uploadFunction.RoleArn, uploadFunction.Name), uploadFunction.Name, services, cancellationToken);
         progress.WriteLine($"sandbox: IAM enforces the template's {iam.Principals.Count} roles on every call of the functions, the state machine and HealthImaging");
-        var monitorLog = FunctionLog(monitorFunction, logs, lambdaLogFile, progress);
+        var monitorLog = FunctionLog(monitorFunction, logs, iam, lambdaLogFile, progress);
         var monitor = new ImportMonitor.Function(
             ImportMonitor.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(monitorFunction, monitorEndpoints)), monitorLog),
             monitorLog);
@@ -330,7 +330,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         owned.Add(importEvents);
         healthImaging.ImportJobEnded += (_, ended) => importEvents.Publish(ended.Event);
 
-        var uploadLog = FunctionLog(uploadFunction, logs, lambdaLogFile, progress);
+        var uploadLog = FunctionLog(uploadFunction, logs, iam, lambdaLogFile, progress);
         var upload = new UploadHandler.Function(
             UploadHandler.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(uploadFunction, uploadEndpoints)), uploadLog),
             uploadLog);
@@ -369,11 +369,15 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// The function's console as the managed runtime formats it under the function's configured
     /// log format: every line goes to its log group and to the combined lambda.log.
     /// </summary>
-    private static StructuredLog FunctionLog(SynthesizedFunction function, SandboxLogs logs, TextWriter file, TextWriter progress)
+    private static StructuredLog FunctionLog(SynthesizedFunction function, SandboxLogs logs, SandboxIam iam, TextWriter file, TextWriter progress)
     {
         var format = LambdaRuntimeConsole.FormatFor(function.Environment, function.LogFormat);
-        progress.WriteLine($"sandbox: {function.Name} logs to {function.LogGroupName} ({function.LogFormat}; the runtime writes {format} lines)");
-        return new StructuredLog(new LambdaRuntimeConsole(format, logs.Group(function.LogGroupName), file, TimeProvider.System), TimeProvider.System);
+        var mayWrite = iam.MayWriteLogs(function);
+        progress.WriteLine(mayWrite
+            ? $"sandbox: {function.Name} logs to {function.LogGroupName} ({function.LogFormat}; the runtime writes {format} lines)"
+            : $"sandbox: {function.Name} may not write to {function.LogGroupName}: Lambda loses its lines (still in lambda.log)");
+        var group = mayWrite ? logs.Group(function.LogGroupName) : null;
+        return new StructuredLog(new LambdaRuntimeConsole(format, group, file, TimeProvider.System), TimeProvider.System);
     }
 
     /// <summary>The function's environment from the template, plus what the Lambda runtime and the sandbox add.</summary>

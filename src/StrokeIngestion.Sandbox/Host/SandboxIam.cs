@@ -124,6 +124,31 @@ internal sealed class SandboxIam
         };
     }
 
+    /// <summary>
+    /// Whether Lambda, writing a function's output with its execution role, may create a stream
+    /// in the function's log group and put events into it; a refusal is recorded once.
+    /// </summary>
+    public bool MayWriteLogs(SynthesizedFunction function)
+    {
+        var role = RoleOf(function.RoleArn, function.Name);
+        var group = $"arn:aws:logs:{Scope.Region}:{Scope.AccountId}:log-group:{function.LogGroupName}";
+        foreach (var request in new[]
+        {
+            new AccessRequest("logs:CreateLogStream", $"{group}:log-stream:"),
+            new AccessRequest("logs:PutLogEvents", $"{group}:log-stream:sandbox"),
+        })
+        {
+            var decision = role.Authorize(request);
+            if (decision != AccessDecision.Allowed)
+            {
+                Denials.Add(new IamDenial(role.SessionArn(function.Name), FaultTarget.CloudWatchLogs, "write logs", request, decision));
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The state machine an execution (and so its open task tokens) belongs to.</summary>
     public static string? StateMachineOfExecution(string executionArn)
     {

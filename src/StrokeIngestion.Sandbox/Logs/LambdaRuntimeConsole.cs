@@ -29,11 +29,12 @@ internal sealed class LambdaRuntimeConsole : TextWriter
 {
     private static readonly AsyncLocal<string?> CurrentRequestId = new();
 
-    private readonly LogGroupEvents _logGroup;
+    private readonly LogGroupEvents? _logGroup;
     private readonly TextWriter _file;
     private readonly TimeProvider _time;
 
-    public LambdaRuntimeConsole(RuntimeLogFormat format, LogGroupEvents logGroup, TextWriter file, TimeProvider time)
+    /// <param name="logGroup">Where the events go; null when the execution role may not write to it (Lambda then loses them).</param>
+    public LambdaRuntimeConsole(RuntimeLogFormat format, LogGroupEvents? logGroup, TextWriter file, TimeProvider time)
     {
         Format = format;
         _logGroup = logGroup;
@@ -111,7 +112,7 @@ internal sealed class LambdaRuntimeConsole : TextWriter
     {
         var now = _time.GetUtcNow();
         var line = FormatLine(Format, value ?? string.Empty, now, CurrentRequestId.Value ?? string.Empty);
-        _logGroup.Add(now, line);
+        _logGroup?.Add(now, line);
         _file.WriteLine(line);
     }
 

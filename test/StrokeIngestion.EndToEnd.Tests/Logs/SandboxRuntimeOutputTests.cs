@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using StrokeIngestion.EndToEnd.Tests.Sandbox;
+using StrokeIngestion.Sandbox.Faults;
 using StrokeIngestion.Sandbox.Host;
 
 namespace StrokeIngestion.EndToEnd.Tests.Logs;
@@ -12,19 +13,28 @@ namespace StrokeIngestion.EndToEnd.Tests.Logs;
 public sealed class SandboxRuntimeOutputTests
 {
     private const string EventsMissingAlarm = "stroke-detection-ai-import-events-missing";
+    private const string TemplateAsSynthesized = "as-synthesized";
+    private const string WithoutHandlerLogFormat = "without-handler-log-format";
+    private const string WithoutMonitorLogPermission = "without-monitor-log-permission";
 
     [SkippableTheory]
-    [InlineData(false, "ALARM")]
+    [InlineData(TemplateAsSynthesized, "ALARM")]
 
     // Without AWS_LAMBDA_HANDLER_LOG_FORMAT (the stack before issue 15) the runtime prefixes
     // every line, the JSON filter matches none of them and the alarm never fires.
-    [InlineData(true, "OK")]
-    public async Task ImportEventsMissing_WhenEveryImportEventIsDropped_ShouldGoIntoAlarmOnlyIfTheLinesAreUnformatted(bool removeHandlerLogFormat, string expected)
+    [InlineData(WithoutHandlerLogFormat, "OK")]
+
+    // Without its WriteOwnLogs statement the monitor's lines never reach its log group.
+    [InlineData(WithoutMonitorLogPermission, "OK")]
+    public async Task ImportEventsMissing_WhenEveryImportEventIsDropped_ShouldGoIntoAlarmOnlyIfTheLinesReachTheFilterUnformatted(string template, string expected)
     {
         // Arrange
-        var sandbox = new SandboxFixture(
-            removeHandlerLogFormat ? "logs-prefixed" : "logs-unformatted",
-            removeHandlerLogFormat ? RemoveHandlerLogFormat : null);
+        var sandbox = new SandboxFixture("logs-" + template, template switch
+        {
+            WithoutHandlerLogFormat => RemoveHandlerLogFormat,
+            WithoutMonitorLogPermission => RemoveMonitorLogPermission,
+            _ => null,
+        });
         await sandbox.InitializeAsync();
         try
         {
@@ -40,7 +50,12 @@ public sealed class SandboxRuntimeOutputTests
             Assert.Equal("OK", withEvents.State);
             var alarm = Alarm(host);
             Assert.True(alarm.State == expected, $"{alarm}\n{string.Join('\n', host.Metrics.Filters.Select(f => $"{f.LogicalId}: {host.Metrics.Datapoints(f).Count} datapoints"))}");
-            if (!removeHandlerLogFormat)
+            if (template == WithoutMonitorLogPermission)
+            {
+                Assert.Contains(host.IamDenials.All, d => d.Service == FaultTarget.CloudWatchLogs && d.Caller.Contains("import-monitor", StringComparison.Ordinal));
+            }
+
+            if (template == TemplateAsSynthesized)
             {
                 // Every metric filter of the stack counted the lines it is meant to count.
                 Assert.All(host.Metrics.Filters, f => Assert.True(host.Metrics.Datapoints(f).Count >= 3, $"{f.LogicalId} ({f.PatternText}) counted {host.Metrics.Datapoints(f).Count}"));
@@ -82,6 +97,18 @@ public sealed class SandboxRuntimeOutputTests
         var studyId = await sandbox.PostAcceptedAsync(patientId, key);
         var record = await sandbox.WaitForTerminalStudyAsync(studyId);
         Assert.Equal("READY_FOR_ANALYSIS", SandboxFixture.Text(record, "status"));
+    }
+
+    private static void RemoveMonitorLogPermission(JsonObject template)
+    {
+        foreach (var (id, resource) in template["Resources"]?.AsObject() ?? [])
+        {
+            if (id.StartsWith("ImportMonitorRoleDefaultPolicy", StringComparison.Ordinal)
+                && resource?["Properties"]?["PolicyDocument"]?["Statement"]?.AsArray() is { } statements)
+            {
+                statements.Remove(statements.Single(s => s?["Sid"]?.GetValue<string>() == "WriteOwnLogs"));
+            }
+        }
     }
 
     private static void RemoveHandlerLogFormat(JsonObject template)
