@@ -45,6 +45,16 @@ internal sealed class IngestionFunction : Construct
         "ec2:UnassignPrivateIpAddresses",
     ];
 
+    /// <summary>
+    /// Read by the managed .NET runtime (Amazon.Lambda.RuntimeSupport) before Lambda's own
+    /// AWS_LAMBDA_LOG_FORMAT. "Unformatted" writes each Console line as it is: without it the
+    /// runtime puts "timestamp, request id, level" before every line (Text) or wraps the line as
+    /// the "message" string of its own JSON object (JSON), and no JSON metric filter matches.
+    /// </summary>
+    public const string HandlerLogFormatVariable = "AWS_LAMBDA_HANDLER_LOG_FORMAT";
+
+    public const string HandlerLogFormat = "Unformatted";
+
     public IngestionFunction(Construct scope, string id, IngestionFunctionProps props)
         : base(scope, id)
     {
@@ -93,8 +103,15 @@ internal sealed class IngestionFunction : Construct
             ReservedConcurrentExecutions = props.ReservedConcurrency,
             Tracing = Tracing.ACTIVE,
             LogGroup = LogGroup,
+
+            // Text, so that Lambda leaves the function's lines alone: the function writes one JSON
+            // object per line itself (StructuredLog), and the metric filters read those objects.
+            LoggingFormat = LoggingFormat.TEXT,
             Role = Role,
-            Environment = props.Environment.ToDictionary(pair => pair.Key, pair => pair.Value),
+            Environment = new Dictionary<string, string>(props.Environment)
+            {
+                [HandlerLogFormatVariable] = HandlerLogFormat,
+            },
             Vpc = props.Network?.Vpc,
             VpcSubnets = props.Network is null ? null : new SubnetSelection { Subnets = [.. props.Network.Subnets] },
             SecurityGroups = props.Network is null ? null : [props.Network.SecurityGroup],

@@ -90,6 +90,15 @@ internal static class DemoRun
         }
 
         await output.WriteLineAsync($"demo: image_set_id={Text(item, "image_set_id")} failure_reason={Text(item, "failure_reason")}");
+        var refused = host.IamDenials.All.Where(d => !d.MissingKey).ToList();
+        await output.WriteLineAsync(refused.Count == 0
+            ? "demo: IAM refused no call of the template's roles"
+            : $"demo: IAM refused {refused.Count} calls: {string.Join("; ", refused.Select(d => $"{d.Caller} {d.Request.Action}").Distinct())}");
+        foreach (var alarm in host.Metrics.Evaluate(DateTimeOffset.UtcNow))
+        {
+            await output.WriteLineAsync($"demo: alarm {alarm.AlarmName} {alarm.State} (from the functions' log lines)");
+        }
+
         return Text(item, "status") == "READY_FOR_ANALYSIS" && execution?.Status == ExecutionStatus.Succeeded;
     }
 

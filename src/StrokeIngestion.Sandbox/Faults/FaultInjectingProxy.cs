@@ -26,6 +26,9 @@ internal sealed record FaultProxyOptions
 
     /// <summary>The clock injected latency waits on.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Admits or refuses each request before any fault (IAM); null admits everything.</summary>
+    public IProxyGate? Gate { get; init; }
 }
 
 /// <summary>
@@ -63,6 +66,7 @@ internal sealed class FaultInjectingProxy : IAsyncDisposable
     private readonly HttpMessageInvoker _upstreamClient;
     private readonly string _upstreamPrefix;
     private readonly TimeProvider _time;
+    private readonly IProxyGate? _gate;
     private readonly Random _random;
     private readonly Lock _randomGate = new();
     private readonly CancellationTokenSource _lifetime = new();
@@ -76,6 +80,7 @@ internal sealed class FaultInjectingProxy : IAsyncDisposable
         Target = target;
         _upstreamPrefix = upstream.GetLeftPart(UriPartial.Authority) + upstream.AbsolutePath.TrimEnd('/');
         _time = options.TimeProvider;
+        _gate = options.Gate;
         _random = new Random(options.Seed);
         _profile = options.Profile;
         _upstreamClient = new HttpMessageInvoker(new SocketsHttpHandler
@@ -130,7 +135,8 @@ internal sealed class FaultInjectingProxy : IAsyncDisposable
             throw new ArgumentException("The upstream must be an absolute http(s) URL.", nameof(upstream));
         }
 
-        if (!Enum.IsDefined(target))
+        // Lambda, EventBridge and CloudWatch Logs calls are made in process; there is nothing to proxy.
+        if (!Enum.IsDefined(target) || target is FaultTarget.Lambda or FaultTarget.EventBridge or FaultTarget.CloudWatchLogs)
         {
             throw new ArgumentOutOfRangeException(nameof(target), target, null);
         }
@@ -203,6 +209,12 @@ internal sealed class FaultInjectingProxy : IAsyncDisposable
         var cancellationToken = linked.Token;
         try
         {
+            if (_gate is not null && await _gate.AdmitAsync(context, cancellationToken) is { } refusal)
+            {
+                await WriteFaultAsync(context, refusal, cancellationToken);
+                return;
+            }
+
             if (decision.Latency > TimeSpan.Zero)
             {
                 Counters.Record(operation, FaultProxyCounters.Outcome.Delayed);
@@ -231,6 +243,12 @@ internal sealed class FaultInjectingProxy : IAsyncDisposable
                 await response.Content.CopyToAsync(Stream.Null, cancellationToken);
                 Counters.Record(operation, FaultProxyCounters.Outcome.ServerErrorAfterForward);
                 await WriteFaultAsync(context, FaultResponses.ServerError(Target), cancellationToken);
+                return;
+            }
+
+            if (_gate?.Reanswer(context, (int)response.StatusCode) is { } reanswer)
+            {
+                await WriteFaultAsync(context, reanswer, cancellationToken);
                 return;
             }
 

@@ -53,15 +53,16 @@ internal static class FaultOperations
         ArgumentNullException.ThrowIfNull(request);
         return target switch
         {
-            FaultTarget.DynamoDb => DynamoDbOperation(request),
+            FaultTarget.DynamoDb or FaultTarget.StepFunctions => DynamoDbOperation(request),
             FaultTarget.S3 => S3Operation(request),
+            FaultTarget.HealthImaging => request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? Unknown,
             _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
         };
     }
 
     private static string DynamoDbOperation(HttpRequest request)
     {
-        // "DynamoDB_20120810.PutItem": the action follows the API version.
+        // "DynamoDB_20120810.PutItem", "AWSStepFunctions.StartExecution": the action follows the dot.
         var value = request.Headers["X-Amz-Target"].ToString();
         var dot = value.LastIndexOf('.');
         return dot >= 0 && dot < value.Length - 1 ? value[(dot + 1)..] : Unknown;

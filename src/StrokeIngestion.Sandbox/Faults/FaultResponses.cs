@@ -45,7 +45,7 @@ internal static class FaultResponses
         _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
     };
 
-    private static FaultResponse S3Error(int status, string code, string message)
+    internal static FaultResponse S3Error(int status, string code, string message)
     {
         var requestId = RandomNumberGenerator.GetHexString(16);
         var hostId = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
@@ -59,7 +59,7 @@ internal static class FaultResponses
             [new("x-amz-request-id", requestId), new("x-amz-id-2", hostId)]);
     }
 
-    private static FaultResponse DynamoDbError(int status, string type, string message)
+    internal static FaultResponse DynamoDbError(int status, string type, string message)
     {
         var body = Encoding.UTF8.GetBytes($"{{\"__type\":\"{type}\",\"message\":\"{message}\"}}");
         return new FaultResponse(

@@ -8,6 +8,21 @@ internal enum FaultTarget
 
     /// <summary>DynamoDB (JSON 1.0): errors are JSON with <c>__type</c>; the operation is named by <c>X-Amz-Target</c>.</summary>
     DynamoDb,
+
+    /// <summary>HealthImaging's REST-JSON API; only IAM gates sit in front of it (its emulator injects its own faults).</summary>
+    HealthImaging,
+
+    /// <summary>Step Functions' awsJson1.0 API; only IAM gates sit in front of it (its emulator injects its own faults).</summary>
+    StepFunctions,
+
+    /// <summary>Lambda's Invoke, made in process by the state machine and the rules: IAM-checked, never proxied.</summary>
+    Lambda,
+
+    /// <summary>EventBridge's PutEvents, made in process by the state machine: IAM-checked, never proxied.</summary>
+    EventBridge,
+
+    /// <summary>CloudWatch Logs, written by Lambda with a function's role: IAM-checked, never proxied.</summary>
+    CloudWatchLogs,
 }
 
 /// <summary>What the proxy did to one request.</summary>

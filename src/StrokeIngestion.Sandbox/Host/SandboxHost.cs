@@ -9,6 +9,8 @@ using StrokeIngestion.Sandbox.Api;
 using StrokeIngestion.Sandbox.Emulators;
 using StrokeIngestion.Sandbox.Faults;
 using StrokeIngestion.Sandbox.HealthImaging;
+using StrokeIngestion.Sandbox.Iam;
+using StrokeIngestion.Sandbox.Logs;
 using StrokeIngestion.Sandbox.StepFunctions;
 using StrokeIngestion.Sandbox.Template;
 
@@ -84,6 +86,12 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// <see cref="ImportJobEndedRule.Faults"/> to drop, duplicate or delay them).
     /// </summary>
     public required ImportJobEndedRule ImportEvents { get; init; }
+
+    /// <summary>Every call IAM refused: the template's statements decide, per caller.</summary>
+    public required IamDenials IamDenials { get; init; }
+
+    /// <summary>The template's metric filters over the functions' log groups, and the alarms they feed.</summary>
+    public required SandboxMetrics Metrics { get; init; }
 
     /// <summary>JSON lines both functions logged (what CloudWatch Logs would hold).</summary>
     public string LambdaLogPath => LambdaLogPathFor(Options);
@@ -170,7 +178,8 @@ internal sealed class SandboxHost : IAsyncDisposable
         Directory.CreateDirectory(Path.Combine(options.StateDirectory, "logs"));
         var lambdaLog = new StreamWriter(LambdaLogPathFor(options), append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true };
         owned.Add(lambdaLog);
-        var log = new StructuredLog(TextWriter.Synchronized(lambdaLog), TimeProvider.System);
+        var lambdaLogFile = TextWriter.Synchronized(lambdaLog);
+        var logs = new SandboxLogs();
 
         // The functions resolve credentials through the SDK's default chain, as in Lambda.
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", NodeEmulatorProcess.AccessKeyId);
@@ -221,6 +230,21 @@ internal sealed class SandboxHost : IAsyncDisposable
             progress.WriteLine($"sandbox: fault proxies for the functions: S3 {s3Proxy.Endpoint}, DynamoDB {dynamoDbProxy.Endpoint}");
         }
 
+        StepFunctionsEmulator? stepFunctionsForTokens = null;
+        var iam = new SandboxIam(
+            template,
+            token => stepFunctionsForTokens?.TaskTokens.Open().FirstOrDefault(c => c.Token == token) is { } open
+                ? SandboxIam.StateMachineOfExecution(open.ExecutionArn)
+                : null,
+            owned);
+
+        // HealthImaging reads its input and writes its reports as the role it is handed; it is
+        // not one of the pipeline's calls the fault proxies stand for, so it goes to S3 directly.
+        var importRole = iam.ServiceRole(ServiceAccess.HealthImagingPrincipal);
+        var importRoleS3 = EmulatorResources.CreateS3Client(
+            await iam.GateAsync(importRole, "medical-imaging", FaultTarget.S3, s3Process.Endpoint, cancellationToken));
+        owned.Add(new DisposeOnStop(importRoleS3));
+
         var healthImaging = new HealthImagingEmulator(
             new HealthImagingEmulatorOptions
             {
@@ -231,7 +255,7 @@ internal sealed class SandboxHost : IAsyncDisposable
                 InProgressFor = options.ImportPhaseDuration,
                 FaultSeed = (faults?.Seed ?? 0) + 2,
             },
-            s3,
+            importRoleS3,
             new DicomHeaderInspector());
         owned.Add(healthImaging);
         healthImaging.Faults = faults?.HealthImaging ?? HealthImagingFaults.None;
@@ -248,6 +272,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             FaultSeed = (faults?.Seed ?? 0) + 3,
         });
         owned.Add(stepFunctions);
+        stepFunctionsForTokens = stepFunctions;
         var stateMachineArn = uploadFunction.Environment["STATE_MACHINE_ARN"];
         var registered = stepFunctions.RegisterStateMachines(template);
         if (!registered.Contains(stateMachineArn))
@@ -255,25 +280,44 @@ internal sealed class SandboxHost : IAsyncDisposable
             throw new TemplateResolutionException($"The upload function starts {stateMachineArn}, which the template does not define.");
         }
 
-        stepFunctions.UseDynamoDb(functionDynamoDb);
+        var stateMachine = template.StateMachines().Single(m => m.Arn == stateMachineArn);
+        var stateMachineDynamoDb = EmulatorResources.CreateDynamoDbClient(await iam.GateAsync(
+            iam.RoleOf(stateMachine.RoleArn, $"State machine {stateMachine.Name}"),
+            stateMachine.Name,
+            FaultTarget.DynamoDb,
+            dynamoDbProxy?.Endpoint ?? dynamoProcess.Endpoint,
+            cancellationToken));
+        owned.Add(new DisposeOnStop(stateMachineDynamoDb));
+        stepFunctions.UseDynamoDb(stateMachineDynamoDb);
+        stepFunctions.AuthorizeTask = iam.StateMachineTasks(template.StateMachines());
         stepFunctions.Faults = faults?.StepFunctions ?? StepFunctionsFaults.None;
         var stepFunctionsEndpoint = await stepFunctions.StartAsync(options.StepFunctionsPort, cancellationToken);
         progress.WriteLine($"sandbox: Step Functions emulator ready at {stepFunctionsEndpoint} running {stateMachineArn}");
 
-        var endpoints = new AwsEndpoints(
+        var services = new ServiceEndpoints(
             s3Proxy?.Endpoint ?? s3Process.Endpoint,
             dynamoDbProxy?.Endpoint ?? dynamoProcess.Endpoint,
             healthImagingEndpoint,
             stepFunctionsEndpoint);
+        var monitorEndpoints = await iam.GatesAsync(iam.RoleOf(monitorFunction.RoleArn, monitorFunction.Name), monitorFunction.Name, services, cancellationToken);
+        var uploadEndpoints = await iam.GatesAsync(iam.RoleOf(uploadFunction.RoleArn, uploadFunction.Name), uploadFunction.Name, services, cancellationToken);
+        progress.WriteLine($"sandbox: IAM enforces the template's {iam.Principals.Count} roles on every call of the functions, the state machine and HealthImaging");
+        var monitorLog = FunctionLog(monitorFunction, logs, iam, lambdaLogFile, progress);
         var monitor = new ImportMonitor.Function(
-            ImportMonitor.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(monitorFunction, endpoints)), log),
-            log);
-        var monitorInvoker = new FaultingLambda((input, _) => monitor.Handle(input), faults?.Monitor ?? LambdaFaults.None, (faults?.Seed ?? 0) + 4);
+            ImportMonitor.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(monitorFunction, monitorEndpoints)), monitorLog),
+            monitorLog);
+        var invokeMonitor = LambdaRuntimeConsole.PerInvocation(monitor.Handle);
+        var monitorInvoker = new FaultingLambda((input, _) => invokeMonitor(input), faults?.Monitor ?? LambdaFaults.None, (faults?.Seed ?? 0) + 4);
         stepFunctions.RegisterFunction(
             monitorFunction.Arn,
             monitorInvoker.InvokeAsync,
             TimeSpan.FromSeconds(monitorFunction.TimeoutSeconds ?? 60));
-        var backstop = new WorkflowEndForwarder(monitor, stateMachineArn, progress);
+        var backstopRule = EventRuleDefinition.Find(template, "aws.states", monitorFunction.Arn).SingleOrDefault();
+        var backstop = new WorkflowEndForwarder(
+            backstopRule is null ? invokeMonitor : iam.AsRuleTarget(template, backstopRule.Name, monitorFunction, invokeMonitor),
+            stateMachineArn,
+            progress,
+            TimeSpan.FromMilliseconds(100));
         owned.Add(backstop);
         stepFunctions.ExecutionClosed += (_, closed) => backstop.Forward(closed.Execution);
         var importEndedRule = EventRuleDefinition.Find(template, ImportJobEvent.Source, monitorFunction.Arn).SingleOrDefault();
@@ -282,7 +326,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             : $"sandbox: rule {importEndedRule.Name} sends HealthImaging's import-ended events to the monitor");
         var importEvents = ImportJobEndedRule.FromTemplate(
             importEndedRule,
-            monitor.Handle,
+            importEndedRule is null ? invokeMonitor : iam.AsRuleTarget(template, importEndedRule.Name, monitorFunction, invokeMonitor),
             stepFunctions.Events,
             faults?.ImportEvents ?? ImportEventFaults.None,
             (faults?.Seed ?? 0) + 6,
@@ -291,9 +335,10 @@ internal sealed class SandboxHost : IAsyncDisposable
         owned.Add(importEvents);
         healthImaging.ImportJobEnded += (_, ended) => importEvents.Publish(ended.Event);
 
-        var apiEndpoints = UploadHandler.CompositionRoot.CreateEndpoints(new EnvironmentReader(FunctionEnvironment(uploadFunction, endpoints)), log);
-        var upload = new UploadHandler.Function(apiEndpoints.Upload, log, apiEndpoints.Status);
-        var api = new LocalHttpApi(upload.Handle, (faults?.Seed ?? 0) + 5) { Faults = faults?.Api ?? ApiFaults.None };
+        var uploadLog = FunctionLog(uploadFunction, logs, iam, lambdaLogFile, progress);
+        var apiEndpoints = UploadHandler.CompositionRoot.CreateEndpoints(new EnvironmentReader(FunctionEnvironment(uploadFunction, uploadEndpoints)), uploadLog);
+        var upload = new UploadHandler.Function(apiEndpoints.Upload, uploadLog, apiEndpoints.Status);
+        var api = new LocalHttpApi(LambdaRuntimeConsole.PerInvocation(upload.Handle), (faults?.Seed ?? 0) + 5) { Faults = faults?.Api ?? ApiFaults.None };
         owned.Add(api);
         var apiBaseUrl = await api.StartAsync(options.ApiPort, cancellationToken);
         progress.WriteLine($"sandbox: HTTP API ready at {apiBaseUrl}/upload (as {LocalHttpApi.LocalPrincipalArn})");
@@ -319,7 +364,24 @@ internal sealed class SandboxHost : IAsyncDisposable
             DynamoDbProxy = dynamoDbProxy,
             Backstop = backstop,
             ImportEvents = importEvents,
+            IamDenials = iam.Denials,
+            Metrics = new SandboxMetrics(template, logs),
         };
+    }
+
+    /// <summary>
+    /// The function's console as the managed runtime formats it under the function's configured
+    /// log format: every line goes to its log group and to the combined lambda.log.
+    /// </summary>
+    private static StructuredLog FunctionLog(SynthesizedFunction function, SandboxLogs logs, SandboxIam iam, TextWriter file, TextWriter progress)
+    {
+        var format = LambdaRuntimeConsole.FormatFor(function.Environment, function.LogFormat);
+        var mayWrite = iam.MayWriteLogs(function);
+        progress.WriteLine(mayWrite
+            ? $"sandbox: {function.Name} logs to {function.LogGroupName} ({function.LogFormat}; the runtime writes {format} lines)"
+            : $"sandbox: {function.Name} may not write to {function.LogGroupName}: Lambda loses its lines (still in lambda.log)");
+        var group = mayWrite ? logs.Group(function.LogGroupName) : null;
+        return new StructuredLog(new LambdaRuntimeConsole(format, group, file, TimeProvider.System), TimeProvider.System);
     }
 
     /// <summary>The function's environment from the template, plus what the Lambda runtime and the sandbox add.</summary>

@@ -180,6 +180,12 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
     /// <summary>The DynamoDB endpoint <c>dynamodb:updateItem</c> and <c>dynamodb:getItem</c> tasks call.</summary>
     public void UseDynamoDb(IAmazonDynamoDB client) => _dynamoDbClient = client;
 
+    /// <summary>
+    /// Checks each Task attempt against the state machine's role before it runs (IAM); a
+    /// returned error fails the attempt as the service integration would. Null runs every task.
+    /// </summary>
+    public Func<TaskInvocation, StatesErrorException?>? AuthorizeTask { get; set; }
+
     public SfnResult<StartExecutionResponse> StartExecution(string? stateMachineArn, string? name, string? input)
     {
         Interlocked.Increment(ref _startCalls);
@@ -542,13 +548,17 @@ internal sealed partial class StepFunctionsEmulator : IAsyncDisposable
         _running.TryRemove(record, out _);
     }
 
-    private ITaskIntegration Integration(TaskResourceKind kind) => kind switch
+    private ITaskIntegration Integration(TaskResourceKind kind)
     {
-        TaskResourceKind.LambdaInvoke or TaskResourceKind.LambdaFunctionArn => _lambda,
-        TaskResourceKind.DynamoDbUpdateItem => _dynamoDb,
-        TaskResourceKind.DynamoDbGetItem => _dynamoDbGet,
-        _ => _putEvents,
-    };
+        ITaskIntegration integration = kind switch
+        {
+            TaskResourceKind.LambdaInvoke or TaskResourceKind.LambdaFunctionArn => _lambda,
+            TaskResourceKind.DynamoDbUpdateItem => _dynamoDb,
+            TaskResourceKind.DynamoDbGetItem => _dynamoDbGet,
+            _ => _putEvents,
+        };
+        return AuthorizeTask is { } authorize ? new AuthorizedTask(integration, authorize) : integration;
+    }
 
     private void OnClosed(ExecutionRecord record)
     {
@@ -644,4 +654,11 @@ internal sealed class ExecutionClosedEventArgs : EventArgs
     }
 
     public ExecutionSnapshot Execution { get; }
+}
+
+/// <summary>A Task attempt that runs only when the state machine's role allows it.</summary>
+internal sealed class AuthorizedTask(ITaskIntegration inner, Func<TaskInvocation, StatesErrorException?> authorize) : ITaskIntegration
+{
+    public Task<JsonNode?> InvokeAsync(TaskInvocation invocation, CancellationToken cancellationToken) =>
+        authorize(invocation) is { } denied ? throw denied : inner.InvokeAsync(invocation, cancellationToken);
 }

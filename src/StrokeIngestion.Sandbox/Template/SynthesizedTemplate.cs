@@ -43,6 +43,7 @@ internal sealed class SynthesizedTemplate
         ["AWS::Events::EventBus"] = "Name",
         ["AWS::Events::Rule"] = "Name",
         ["AWS::Logs::LogGroup"] = "LogGroupName",
+        ["AWS::SQS::Queue"] = "QueueName",
     };
 
     private readonly JsonObject _parameters;
@@ -210,6 +211,8 @@ internal sealed class SynthesizedTemplate
             ("AWS::Events::EventBus", "Arn") => $"arn:{p}:events:{region}:{account}:event-bus/{Name()}",
             ("AWS::Events::EventBus", "Name") => Name(),
             ("AWS::Events::Rule", "Arn") => $"arn:{p}:events:{region}:{account}:rule/{Name()}",
+            ("AWS::SQS::Queue", "Arn") => $"arn:{p}:sqs:{region}:{account}:{Name()}",
+            ("AWS::SQS::Queue", "QueueName") => Name(),
             ("AWS::Logs::LogGroup", "Arn") => $"arn:{p}:logs:{region}:{account}:log-group:{Name()}:*",
             _ => null,
         };
@@ -241,6 +244,8 @@ internal sealed class SynthesizedTemplate
         }
 
         var timeout = ResolveProperty(resource, "Timeout") is JsonValue t && t.TryGetValue<int>(out var seconds) ? seconds : (int?)null;
+        var logging = ResolveProperty(resource, "LoggingConfig") as JsonObject;
+        var functionName = PhysicalName(resource);
         return new SynthesizedFunction(
             resource.LogicalId,
             PhysicalName(resource),
@@ -248,7 +253,12 @@ internal sealed class SynthesizedTemplate
             ResolveStringProperty(resource, "Handler"),
             ResolveStringProperty(resource, "Runtime"),
             timeout,
-            environment);
+            environment)
+        {
+            RoleArn = ResolveStringProperty(resource, "Role"),
+            LogGroupName = logging?["LogGroup"]?.GetValue<string>() ?? $"/aws/lambda/{functionName}",
+            LogFormat = logging?["LogFormat"]?.GetValue<string>() ?? "Text",
+        };
     }
 
     private SynthesizedStateMachine ReadStateMachine(TemplateResource resource)

@@ -25,4 +25,14 @@ internal sealed record SynthesizedFunction(
     string? Handler,
     string? Runtime,
     int? TimeoutSeconds,
-    IReadOnlyDictionary<string, string> Environment);
+    IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>The execution role's ARN (<c>Role</c>).</summary>
+    public string? RoleArn { get; init; }
+
+    /// <summary>The log group the function writes to (<c>LoggingConfig.LogGroup</c>, else Lambda's <c>/aws/lambda/&lt;name&gt;</c>).</summary>
+    public string LogGroupName { get; init; } = string.Empty;
+
+    /// <summary><c>LoggingConfig.LogFormat</c>: <c>Text</c> (Lambda's default) or <c>JSON</c>.</summary>
+    public string LogFormat { get; init; } = "Text";
+}

@@ -132,12 +132,74 @@ public sealed class S3ObjectStoreErrorTests
     public async Task GetInfoAsync_WhenFailing_ShouldKeepTheKeyOutOfTheMessage()
     {
         SetupHead().ThrowsAsync(ServiceError(403, "AccessDenied", $"Access denied for {PhiKey}"));
+        SetupListing(PhiKey);
 
         var error = await Assert.ThrowsAsync<DependencyException>(
             () => Store().GetInfoAsync(PhiKey, CancellationToken.None));
 
         Assert.DoesNotContain("DOE_JANE", error.Message, StringComparison.Ordinal);
         Assert.Contains("AccessDenied", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetInfoAsync_WhenS3Answers403AndTheKeyIsNotListed_ShouldReturnNull()
+    {
+        // S3's answer to HEAD of a missing key for a caller without bucket-wide ListBucket.
+        SetupHead().ThrowsAsync(ServiceError(403, "Forbidden"));
+        var listed = SetupListing("uploads/DOE_JANE_1970-01-01/scan.dcm.bak");
+
+        Assert.Null(await Store().GetInfoAsync(PhiKey, CancellationToken.None));
+        Assert.Equal(PhiKey, listed().Prefix);
+        Assert.Equal(1, listed().MaxKeys);
+    }
+
+    [Fact]
+    public async Task GetInfoAsync_WhenS3Answers403AndTheKeyIsListed_ShouldThrowPermanentAccessDenied()
+    {
+        SetupHead().ThrowsAsync(ServiceError(403, "Forbidden"));
+        SetupListing(PhiKey);
+
+        var error = await Assert.ThrowsAsync<DependencyException>(
+            () => Store().GetInfoAsync(PhiKey, CancellationToken.None));
+
+        Assert.IsNotType<TransientDependencyException>(error);
+    }
+
+    [Fact]
+    public async Task GetInfoAsync_WhenS3Answers403AndListingIsDeniedToo_ShouldThrowTheReadsError()
+    {
+        SetupHead().ThrowsAsync(ServiceError(403, "Forbidden"));
+        _s3.Setup(s => s.ListObjectsV2Async(It.IsAny<ListObjectsV2Request>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(ServiceError(403, "AccessDenied"));
+
+        var error = await Assert.ThrowsAsync<DependencyException>(
+            () => Store().GetInfoAsync(PhiKey, CancellationToken.None));
+
+        Assert.Equal("Forbidden", error.ErrorCode);
+        Assert.Contains("HeadObject", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ReadTextAsync_WhenS3Answers403AccessDeniedAndTheKeyIsNotListed_ShouldReturnNull()
+    {
+        _s3.Setup(s => s.GetObjectAsync(It.IsAny<GetObjectRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(ServiceError(403, "AccessDenied", "Access Denied"));
+        SetupListing();
+
+        Assert.Null(await Store().ReadTextAsync("import-output/STUDY-1/job/job-output-manifest.json", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ReadTextAsync_WhenS3Answers403AccessDeniedAndTheKeyIsListed_ShouldThrowAccessDenied()
+    {
+        const string key = "import-output/STUDY-1/job/job-output-manifest.json";
+        _s3.Setup(s => s.GetObjectAsync(It.IsAny<GetObjectRequest>(), It.IsAny<CancellationToken>()))
+            .ThrowsAsync(ServiceError(403, "AccessDenied", "Access Denied"));
+        SetupListing(key);
+
+        var error = await Assert.ThrowsAsync<DependencyException>(() => Store().ReadTextAsync(key, CancellationToken.None));
+
+        Assert.Equal("AccessDenied", error.ErrorCode);
     }
 
     [Fact]
@@ -261,6 +323,15 @@ public sealed class S3ObjectStoreErrorTests
 
     private Moq.Language.Flow.ISetup<IAmazonS3, Task<GetObjectMetadataResponse>> SetupHead() =>
         _s3.Setup(s => s.GetObjectMetadataAsync(It.IsAny<GetObjectMetadataRequest>(), It.IsAny<CancellationToken>()));
+
+    private Func<ListObjectsV2Request> SetupListing(params string[] keys)
+    {
+        ListObjectsV2Request? sent = null;
+        _s3.Setup(s => s.ListObjectsV2Async(It.IsAny<ListObjectsV2Request>(), It.IsAny<CancellationToken>()))
+            .Callback<ListObjectsV2Request, CancellationToken>((request, _) => sent = request)
+            .ReturnsAsync(new ListObjectsV2Response { S3Objects = [.. keys.Select(k => new S3Object { Key = k, Size = 1 })] });
+        return () => sent ?? throw new InvalidOperationException("ListObjectsV2 was not called.");
+    }
 
     private Func<CopyObjectRequest> CaptureCopy()
     {

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.S3.Model;
@@ -37,6 +38,8 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly TestSandbox _sandbox = new();
+    private readonly string _name;
+    private readonly Action<JsonObject>? _editTemplate;
     private readonly ConcurrentDictionary<string, byte> _phi = new(StringComparer.Ordinal);
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
 
@@ -46,7 +49,19 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
     /// <summary>Patient ids, names and upload keys the tests sent: none may appear in the function logs.</summary>
     public IReadOnlyCollection<string> PhiUsed => [.. _phi.Keys];
 
-    public Task InitializeAsync() => _sandbox.StartAsync("e2e", StartTimeout);
+    public SandboxFixture()
+        : this("e2e", editTemplate: null)
+    {
+    }
+
+    /// <summary>A sandbox of its own, running a copy of the template changed by <paramref name="editTemplate"/>.</summary>
+    internal SandboxFixture(string name, Action<JsonObject>? editTemplate)
+    {
+        _name = name;
+        _editTemplate = editTemplate;
+    }
+
+    public Task InitializeAsync() => _sandbox.StartAsync(_name, StartTimeout, _editTemplate);
 
     public Task DisposeAsync() => _sandbox.DisposeAsync().AsTask();
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using StrokeIngestion.Sandbox.Host;
 using StrokeIngestion.Testing;
 
@@ -47,7 +48,8 @@ internal sealed class TestSandbox : IAsyncDisposable
         }
     }
 
-    public async Task StartAsync(string name, TimeSpan timeout)
+    /// <summary>Starts the sandbox; <paramref name="editTemplate"/> changes a copy of the synthesized template first.</summary>
+    public async Task StartAsync(string name, TimeSpan timeout, Action<JsonObject>? editTemplate = null)
     {
         try
         {
@@ -57,6 +59,11 @@ internal sealed class TestSandbox : IAsyncDisposable
             using var deadline = new CancellationTokenSource(timeout);
             var cdkOut = await CloudAssembly.EnsureAsync(deadline.Token);
             _stateDirectory = Directory.CreateTempSubdirectory($"sandbox-{name}-").FullName;
+            if (editTemplate is not null)
+            {
+                cdkOut = EditedCopy(cdkOut, Path.Combine(_stateDirectory, "cdk.out"), editTemplate);
+            }
+
             _host = await SandboxHost.StartAsync(
                 new SandboxOptions
                 {
@@ -72,6 +79,19 @@ internal sealed class TestSandbox : IAsyncDisposable
         {
             _startFailure = ex;
         }
+    }
+
+    private static string EditedCopy(string cdkOut, string copy, Action<JsonObject> edit)
+    {
+        Directory.CreateDirectory(copy);
+        foreach (var path in Directory.GetFiles(cdkOut, "*.template.json"))
+        {
+            var template = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidOperationException($"{path} is not a JSON object.");
+            edit(template);
+            File.WriteAllText(Path.Combine(copy, Path.GetFileName(path)), template.ToJsonString());
+        }
+
+        return copy;
     }
 
     public async ValueTask DisposeAsync()

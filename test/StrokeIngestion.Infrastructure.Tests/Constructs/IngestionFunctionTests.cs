@@ -43,6 +43,20 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
             ("ReservedConcurrentExecutions", reserved)));
     }
 
+    [Theory]
+    [InlineData("stroke-detection-ai-upload-handler")]
+    [InlineData("stroke-detection-ai-import-monitor")]
+    public void Function_ShouldWriteItsJsonLinesUnformattedUnderTextLogging(string name)
+    {
+        // The managed runtime prefixes every Console line (Text) or wraps it in its own JSON
+        // (JSON) unless AWS_LAMBDA_HANDLER_LOG_FORMAT says Unformatted: then no JSON metric
+        // filter would ever match what the function writes.
+        stack.Template.HasResourceProperties("AWS::Lambda::Function", Obj(
+            ("FunctionName", name),
+            ("LoggingConfig", Obj(("LogFormat", "Text"))),
+            ("Environment", Obj(("Variables", Obj(("AWS_LAMBDA_HANDLER_LOG_FORMAT", "Unformatted")))))));
+    }
+
     [Fact]
     public void Function_WhenArchitectureIsConfigured_ShouldUseItForBothFunctions()
     {
@@ -63,6 +77,7 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
             new Dictionary<string, string>
             {
                 ["ALLOWED_MODALITIES"] = "CT,MR",
+                ["AWS_LAMBDA_HANDLER_LOG_FORMAT"] = "Unformatted",
                 ["DATASTORE_ID"] = "{ImagingDatastore.DatastoreId}",
                 ["IMPORT_INPUT_PREFIX"] = "imports/",
                 ["IMPORT_OUTPUT_PREFIX"] = "import-output/",
@@ -85,6 +100,7 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
         Assert.Equal(
             new Dictionary<string, string>
             {
+                ["AWS_LAMBDA_HANDLER_LOG_FORMAT"] = "Unformatted",
                 ["DATASTORE_ID"] = "{ImagingDatastore.DatastoreId}",
                 ["IMPORT_INPUT_PREFIX"] = "imports/",
                 ["IMPORT_OUTPUT_PREFIX"] = "import-output/",

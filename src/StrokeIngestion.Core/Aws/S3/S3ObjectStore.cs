@@ -67,6 +67,10 @@ internal sealed class S3ObjectStore : IObjectStore
         {
             return null;
         }
+        catch (AmazonServiceException error) when (IsForbidden(error))
+        {
+            return await IsListedAsMissingAsync(key, cancellationToken) ? null : throw ErrorTranslator.Translate("HeadObject", error);
+        }
         catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
         {
             throw ErrorTranslator.Translate("HeadObject", error);
@@ -216,6 +220,10 @@ internal sealed class S3ObjectStore : IObjectStore
         {
             return null;
         }
+        catch (AmazonServiceException error) when (IsForbidden(error))
+        {
+            return await IsListedAsMissingAsync(key, cancellationToken) ? null : throw ErrorTranslator.Translate("GetObject", error);
+        }
         catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
         {
             throw ErrorTranslator.Translate("GetObject", error);
@@ -225,6 +233,30 @@ internal sealed class S3ObjectStore : IObjectStore
     private static bool IsNotFound(AmazonServiceException error) =>
         error.StatusCode == HttpStatusCode.NotFound
         && (string.IsNullOrEmpty(error.ErrorCode) || error.ErrorCode is "NotFound" or "NoSuchKey");
+
+    private static bool IsForbidden(AmazonServiceException error) => error.StatusCode == HttpStatusCode.Forbidden;
+
+    /// <summary>
+    /// S3 answers a missing key with 403, not 404, unless the caller may list the whole bucket,
+    /// which the functions may not (key names under uploads/ can carry PHI). Each may list
+    /// under the prefixes it reads, so a listing of exactly this key tells "missing" from
+    /// "denied": a key sorts before every longer key it is a prefix of, so one key suffices.
+    /// When the listing fails too, nothing can be told and the read's own error stands.
+    /// </summary>
+    private async Task<bool> IsListedAsMissingAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await _s3.ListObjectsV2Async(
+                new ListObjectsV2Request { BucketName = BucketName, Prefix = key, MaxKeys = 1 },
+                cancellationToken);
+            return !(response.S3Objects ?? []).Any(item => item.Key == key);
+        }
+        catch (AmazonServiceException)
+        {
+            return false;
+        }
+    }
 
     private static bool IsFolderMarker(S3Object item) =>
         item.Key.EndsWith('/') && (item.Size ?? 0) == 0;
