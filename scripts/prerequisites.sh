@@ -30,8 +30,9 @@ if [ ! -x node_modules/.bin/cdk ] || [ "$(cat node_modules/.stroke-lock-sha256 2
 fi
 
 # The SQS emulator is moto's server under python3 (the machine image ships moto 5.2; PyPI is
-# not reachable from here, so there is nothing to install: say so plainly when it is missing).
+# not reachable from here, so there is nothing to install). Only the import-queue tests use it:
+# they skip with a message when it is missing, and fail under STROKE_REQUIRE_TOOLS=1 (CI).
 if ! python3 -c "import moto.server" >/dev/null 2>&1; then
-  echo "prerequisites: python3 cannot import moto.server; the SQS emulator (import queues) needs moto 5.2, which this machine image ships" >&2
-  exit 1
+  echo "prerequisites: python3 cannot import moto.server; the import-queue tests need moto 5.2 (this machine image ships it; elsewhere: pip install 'moto[server]==5.2.1')" >&2
+  if [ "${STROKE_REQUIRE_TOOLS:-}" = "1" ]; then exit 1; fi
 fi
