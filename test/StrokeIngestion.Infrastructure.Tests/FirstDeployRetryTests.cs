@@ -8,14 +8,20 @@ namespace StrokeIngestion.Infrastructure.Tests;
 /// anything left behind makes the retry fail with "already exists".
 /// </summary>
 [Collection(SynthesizedStacks.Name)]
-public sealed class FirstDeployRetryTests(DefaultStackFixture stack, CustomizedStackFixture customized)
+public sealed class FirstDeployRetryTests(DefaultStackFixture stack, CustomizedStackFixture customized, IsolatedStackFixture isolated)
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Template_WhenTheFirstDeployRollsBack_ShouldLeaveNoResourceBehind(bool customizedStack)
+    [InlineData("default")]
+    [InlineData("customized")]
+    [InlineData("vpc=create auditTrail=true")]
+    public void Template_WhenTheFirstDeployRollsBack_ShouldLeaveNoResourceBehind(string configuration)
     {
-        StackFixture template = customizedStack ? customized : stack;
+        StackFixture template = configuration switch
+        {
+            "default" => stack,
+            "customized" => customized,
+            _ => isolated,
+        };
 
         var retainedOnRollback = template.Resources
             .Where(pair => pair.Value?["DeletionPolicy"]?.GetValue<string>() == "Retain")

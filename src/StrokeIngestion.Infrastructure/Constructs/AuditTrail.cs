@@ -58,7 +58,7 @@ internal sealed class AuditTrail : Construct
             Description = $"Encrypts the {props.ProjectName} audit trail's log files",
             EnableKeyRotation = true,
             // Log files outlive the stack (audit evidence); so must the key that decrypts them.
-            RemovalPolicy = RemovalPolicy.RETAIN,
+            RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         });
         // CloudTrail's documented key policy: encrypt log files of this trail only.
         Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
@@ -100,7 +100,7 @@ internal sealed class AuditTrail : Construct
             Versioned = true,
             ServerAccessLogsBucket = props.Storage.AccessLogsBucket,
             ServerAccessLogsPrefix = AccessLogsPrefix,
-            RemovalPolicy = RemovalPolicy.RETAIN,
+            RemovalPolicy = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
             LifecycleRules =
             [
                 new LifecycleRule

@@ -74,7 +74,7 @@ public sealed class AuditTrailTests(DefaultStackFixture off, IsolatedStackFixtur
         Assert.Equal(AuditTrail.AccessLogsPrefix, bucket["LoggingConfiguration"]?["LogFilePrefix"]?.GetValue<string>());
         var expire = (bucket["LifecycleConfiguration"]?["Rules"]?.AsArray() ?? []).Single(r => r?["Id"]?.GetValue<string>() == "expire-log-files");
         Assert.Equal(StackConfig.DefaultLogRetentionDays, expire?["ExpirationInDays"]?.GetValue<int>());
-        Assert.Equal("Retain", on.Resources[AuditTrail.BucketLogicalId]?["DeletionPolicy"]?.GetValue<string>());
+        Assert.Equal("RetainExceptOnCreate", on.Resources[AuditTrail.BucketLogicalId]?["DeletionPolicy"]?.GetValue<string>());
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class AuditTrailTests(DefaultStackFixture off, IsolatedStackFixtur
         var key = on.Resources[on.LogicalId(on.Stack.AuditTrail!.Key)]?.AsObject() ?? [];
 
         Assert.True(key["Properties"]?["EnableKeyRotation"]?.GetValue<bool>());
-        Assert.Equal("Retain", key["DeletionPolicy"]?.GetValue<string>());
+        Assert.Equal("RetainExceptOnCreate", key["DeletionPolicy"]?.GetValue<string>());
         var forCloudTrail = PolicyStatements.Items(key["Properties"]?["KeyPolicy"]?["Statement"]).OfType<JsonObject>()
             .Where(s => s["Principal"]?["Service"]?.GetValue<string>() == AuditTrail.ServicePrincipal)
             .ToList();

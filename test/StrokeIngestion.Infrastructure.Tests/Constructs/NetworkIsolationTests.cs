@@ -75,7 +75,7 @@ public sealed class NetworkIsolationTests(DefaultStackFixture none, IsolatedStac
         Assert.Equal("ALL", flowLog["Properties"]?["TrafficType"]?.GetValue<string>());
         Assert.Equal("/aws/vpc/stroke-detection-ai-flow-logs", created.Resources[logGroupId]?["Properties"]?["LogGroupName"]?.GetValue<string>());
         Assert.NotNull(created.Resources[logGroupId]?["Properties"]?["KmsKeyId"]);
-        Assert.Equal("Retain", created.Resources[logGroupId]?["DeletionPolicy"]?.GetValue<string>());
+        Assert.Equal("RetainExceptOnCreate", created.Resources[logGroupId]?["DeletionPolicy"]?.GetValue<string>());
     }
 
     [Fact]
