@@ -13,8 +13,8 @@ namespace StrokeIngestion.Core.Tests.Upload;
 public sealed partial class UploadServiceTests
 {
     private const string PatientId = "P123456";
-    private const string DatastoreId = "0123456789abcdef0123456789abcdef";
-    private const string StateMachineArn = "arn:aws:states:us-east-1:111122223333:stateMachine:stroke-detection-ai-processing";
+    private const string DatastoreId = TestUploadSettings.DatastoreId;
+    private const string StateMachineArn = TestUploadSettings.StateMachineArn;
 
     private readonly InMemoryObjectStore _objects = new();
     private readonly InMemoryStudyStore _studies = new();
@@ -63,20 +63,8 @@ public sealed partial class UploadServiceTests
         return Task.CompletedTask;
     }
 
-    private static UploadSettings Settings(IEnumerable<string> modalities) => new()
-    {
-        Region = "us-east-1",
-        StudyTableName = "stroke-detection-ai-study-metadata",
-        UploadBucketName = "stroke-detection-ai-dicom-uploads-111122223333",
-        DatastoreId = DatastoreId,
-        ImportRoleArn = "arn:aws:iam::111122223333:role/stroke-detection-ai-import",
-        StateMachineArn = StateMachineArn,
-        UploadPrefix = "uploads/",
-        ImportInputPrefix = "imports/",
-        ImportOutputPrefix = "import-output/",
-        AllowedModalities = modalities.ToHashSet(StringComparer.Ordinal),
-        Endpoints = new AwsEndpoints(null, null, null, null),
-    };
+    private static UploadSettings Settings(IEnumerable<string> modalities) =>
+        TestUploadSettings.Create() with { AllowedModalities = modalities.ToHashSet(StringComparer.Ordinal) };
 
     private static UploadCommand Command(string fileKey = "uploads/brain_scan.dcm", string? idempotencyKey = null, bool acceptMismatch = false, string description = "Brain CT - Suspected Stroke") => new()
     {
