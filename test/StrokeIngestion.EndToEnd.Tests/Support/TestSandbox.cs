@@ -70,7 +70,6 @@ internal sealed class TestSandbox : IAsyncDisposable
                     CdkOutDirectory = cdkOut,
                     StateDirectory = _stateDirectory,
                     TimeScale = TimeScale,
-                    ImportPhaseDuration = TimeSpan.FromSeconds(0.3),
                 },
                 Progress,
                 deadline.Token);
