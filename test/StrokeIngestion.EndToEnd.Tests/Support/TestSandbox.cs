@@ -80,6 +80,18 @@ internal sealed class TestSandbox : IAsyncDisposable
         }
     }
 
+    /// <summary>A template edit: the API stage sets no route throttle (for tests that send bursts about something else).</summary>
+    public static void WithoutStageThrottle(JsonObject template)
+    {
+        foreach (var (_, resource) in template["Resources"]?.AsObject() ?? [])
+        {
+            if (resource?["Type"]?.GetValue<string>() == "AWS::ApiGatewayV2::Stage" && resource["Properties"] is JsonObject properties)
+            {
+                properties.Remove("DefaultRouteSettings");
+            }
+        }
+    }
+
     private static string EditedCopy(string cdkOut, string copy, Action<JsonObject> edit)
     {
         Directory.CreateDirectory(copy);
