@@ -1,11 +1,13 @@
+using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using StrokeIngestion.Core.Aws;
 using StrokeIngestion.Core.Aws.Signing;
 using StrokeIngestion.Core.Errors;
 using StrokeIngestion.Core.Ports;
 using StrokeIngestion.Sandbox.HealthImaging;
 using StrokeIngestion.Sandbox.Quotas;
+using StrokeIngestion.Testing;
 
 namespace StrokeIngestion.EndToEnd.Tests.HealthImaging;
 
@@ -195,6 +197,49 @@ public sealed class HealthImagingEmulatorQuotaTests
         Assert.True(throttled.Throttled);
     }
 
+    [SkippableFact]
+    public async Task Boto3_WhenDrivenIntoEveryRefusal_ShouldParseTheModeledErrorClassesAndStatuses()
+    {
+        // Arrange: botocore's parsers come from the service model, like every AWS SDK's.
+        var python = ExternalTool.RequirePython("boto3");
+        await using var harness = await HealthImagingHarness.StartAsync(HealthImagingHarness.Options() with
+        {
+            StartRate = new RateLimit(1, 2),
+            GetRate = new RateLimit(25, 2),
+            MaxConcurrentJobs = 1,
+        });
+        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[]
+        {
+            Path.Combine(ExternalTool.RepoRoot, "test", "reference", "boto3_healthimaging_quotas.py"),
+            harness.Client.BaseAddress?.ToString().TrimEnd('/') ?? throw new InvalidOperationException("not started"),
+            HealthImagingHarness.DatastoreId,
+            HealthImagingHarness.Bucket,
+            HealthImagingHarness.RoleArn,
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Act
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(timeout.Token);
+
+        // Assert
+        Assert.True(process.ExitCode == 0, $"boto3 script exited {process.ExitCode}: {await stderr}");
+        var result = JsonNode.Parse(await stdout) ?? throw new InvalidOperationException("no output");
+        Assert.NotNull(result["first"]?["ok"]);
+        AssertError(result["overQuota"], "ServiceQuotaExceededException", 402);
+        AssertError(result["throttled"], "ThrottlingException", 429);
+        Assert.Equal("SUBMITTED", result["get2"]?["ok"]?.GetValue<string>());
+        AssertError(result["getThrottled"], "ThrottlingException", 429);
+        Assert.Equal(1, harness.Emulator.Counters.Throttled(HealthImagingOperation.StartDICOMImportJob));
+        Assert.Equal(1, harness.Emulator.Counters.QuotaExceeded);
+    }
+
     [Fact]
     public void Options_WhenARateCannotAdmitAnything_ShouldBeRefusedNamingIt()
     {
@@ -203,6 +248,12 @@ public sealed class HealthImagingEmulatorQuotaTests
         var error = Assert.Throws<ArgumentException>(() => new HealthImagingEmulator(options, new InMemoryImportStorage(), new SyntheticDicom.Inspector()));
 
         Assert.Contains("StartRate", error.Message, StringComparison.Ordinal);
+    }
+
+    private static void AssertError(JsonNode? error, string code, int status)
+    {
+        Assert.Equal(code, error?["code"]?.GetValue<string>());
+        Assert.Equal(status, error?["status"]?.GetValue<int>());
     }
 
     private static ImportJobRequest Request(string clientToken, string inputPrefix) => new(
