@@ -8,12 +8,21 @@ using StrokeIngestion.Sandbox.Proof;
 // Usage: see Usage below, or README "Run it locally".
 const string Usage = """
     usage: sandbox [--demo] [--deadline SECONDS] [--cdk-out DIR] [--stack NAME] [--state-dir DIR]
-                   [--time-scale FACTOR] [--import-seconds SECONDS] [--fault-rate R] [--fault-seed N]
+                   [--time-scale FACTOR] [--import-seconds SECONDS] [--import-seconds-per-file SECONDS]
+                   [--healthimaging-start-tps TPS] [--healthimaging-start-burst N] [--healthimaging-max-jobs N]
+                   [--account-concurrency N] [--fault-rate R] [--fault-seed N]
                    [--api-port N] [--s3-port N] [--dynamodb-port N] [--healthimaging-port N] [--sfn-port N]
       --demo            ingest a generated brain CT, follow it to READY_FOR_ANALYSIS, then stop
       --deadline        with --demo: give up (exit 1) after this many seconds (default 120)
-      --time-scale      multiply the state machine's waits (default 0.1: the 30 s poll takes 3 s)
-      --import-seconds  how long an emulated import stays in each of SUBMITTED and IN_PROGRESS (default 1)
+      --time-scale      how long a second of stack time lasts (default 0.1: the 30 s poll takes 3 s, a 20 s
+                        import 2 s, 1 StartDICOMImportJob per second becomes 10 per second); counts are not scaled
+      --import-seconds  an emulated import's fixed run time in stack time (default 20)
+      --import-seconds-per-file  what each input file adds to it (default 0.1)
+      --healthimaging-start-tps  StartDICOMImportJob's rate before 429 ThrottlingException (default 1)
+      --healthimaging-start-burst  its burst (default 2)
+      --healthimaging-max-jobs  import jobs running at once before 402 ServiceQuotaExceededException (default 100)
+      --account-concurrency  Lambda concurrent executions in the account; functions without reserved
+                        concurrency share what reservations leave (default 1000)
       --fault-rate      throttle/5xx that share of the pipeline's calls to S3, DynamoDB, HealthImaging, Step Functions
                         and the monitor, and slow down as many (fault proxies in front of s3rver and dynalite)
            sandbox prove-faults|load …  the proof runs (sandbox prove-faults --help)
@@ -42,9 +51,15 @@ for (var i = 0; i < args.Length; i++)
     int NextPort() => int.TryParse(Next(), NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535
         ? port
         : throw new ArgumentException($"{args[i - 1]} needs a port number.");
-    double NextNumber() => double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0
+    double NextNumber() => double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0 && double.IsFinite(value)
         ? value
         : throw new ArgumentException($"{args[i - 1]} needs a non-negative number.");
+    double NextPositiveNumber() => double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0 && double.IsFinite(value)
+        ? value
+        : throw new ArgumentException($"{args[i - 1]} needs a number greater than 0.");
+    int NextCount() => int.TryParse(Next(), NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 1
+        ? count
+        : throw new ArgumentException($"{args[i - 1]} needs a whole number of at least 1.");
     try
     {
         switch (args[i])
@@ -55,7 +70,12 @@ for (var i = 0; i < args.Length; i++)
             case "--stack": options = options with { StackName = Next() }; break;
             case "--state-dir": options = options with { StateDirectory = Next() }; break;
             case "--time-scale": options = options with { TimeScale = NextNumber() }; break;
-            case "--import-seconds": options = options with { ImportPhaseDuration = TimeSpan.FromSeconds(NextNumber()) }; break;
+            case "--import-seconds": options = options with { ImportTime = TimeSpan.FromSeconds(NextNumber()) }; break;
+            case "--import-seconds-per-file": options = options with { ImportTimePerFile = TimeSpan.FromSeconds(NextNumber()) }; break;
+            case "--healthimaging-start-tps": options = options with { HealthImagingStartRate = options.HealthImagingStartRate with { RatePerSecond = NextPositiveNumber() } }; break;
+            case "--healthimaging-start-burst": options = options with { HealthImagingStartRate = options.HealthImagingStartRate with { Burst = NextCount() } }; break;
+            case "--healthimaging-max-jobs": options = options with { HealthImagingMaxJobs = NextCount() }; break;
+            case "--account-concurrency": options = options with { AccountConcurrency = NextCount() }; break;
             case "--api-port": options = options with { ApiPort = NextPort() }; break;
             case "--s3-port": options = options with { S3Port = NextPort() }; break;
             case "--dynamodb-port": options = options with { DynamoDbPort = NextPort() }; break;

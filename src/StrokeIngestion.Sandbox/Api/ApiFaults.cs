@@ -43,3 +43,10 @@ internal sealed record ApiFaultCounts(long Requests, long Throttled, long LostAn
 {
     public long InjectedErrors => Throttled + LostAnswers + Stalled;
 }
+
+/// <summary>
+/// What the API's modelled limits refused: <paramref name="RouteThrottled"/> requests answered 429
+/// by a route's throttle, <paramref name="ConcurrencyRefused"/> invocations beyond the function's
+/// concurrency (answered 500).
+/// </summary>
+internal sealed record ApiQuotaCounts(long RouteThrottled, long ConcurrencyRefused);

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using StrokeIngestion.Core.Http;
+using StrokeIngestion.Sandbox.Quotas;
 
 namespace StrokeIngestion.Sandbox.Api;
 
@@ -16,13 +17,20 @@ namespace StrokeIngestion.Sandbox.Api;
 /// <remarks>
 /// Like API Gateway, it stops waiting for the handler after <see cref="IntegrationTimeout"/> and
 /// answers 503 while the handler runs on. <see cref="Faults"/> injects throttling and lost answers.
+/// Real limits come first: each route's <see cref="RouteThrottle"/> (the stage's default route
+/// throttle) answers 429 <c>Too Many Requests</c>, and an invocation beyond the function's
+/// <see cref="FunctionConcurrency"/> is what Lambda throttles (429 TooManyRequestsException to
+/// API Gateway), which an HTTP API hands the client as 500 <c>Internal Server Error</c>.
 /// </remarks>
 internal sealed class LocalHttpApi : IAsyncDisposable
 {
     /// <summary>The principal local callers act as (the real API requires SigV4 by an IAM principal).</summary>
     public const string LocalPrincipalArn = "arn:aws:iam::000000000000:user/sandbox-clinician";
 
-    private const string Stage = "prod";
+    /// <summary>The stage the synthesized API deploys; its throttle is read from the template under this name.</summary>
+    public const string StageName = "prod";
+
+    private const string Stage = StageName;
     private const string RouteKey = "POST /upload";
     private const string StatusRouteKey = "GET /studies/{study_id}";
 
@@ -34,7 +42,9 @@ internal sealed class LocalHttpApi : IAsyncDisposable
     private long _throttled;
     private long _lostAnswers;
     private long _stalled;
+    private long _routeThrottled;
     private readonly ConcurrentDictionary<Task, bool> _invocations = new();
+    private readonly ConcurrentDictionary<string, TokenBucket> _routeBuckets = new(StringComparer.Ordinal);
     private WebApplication? _app;
 
     public LocalHttpApi(Func<Stream, Task<Stream>> handler, int faultSeed = 0)
@@ -42,6 +52,18 @@ internal sealed class LocalHttpApi : IAsyncDisposable
         _handler = handler;
         _random = new Random(faultSeed);
     }
+
+    /// <summary>Each route's throttle (its own bucket), on <see cref="TimeProvider"/>; unlimited unless set.</summary>
+    public RateLimit RouteThrottle { get; init; } = RateLimit.Unlimited;
+
+    /// <summary>How many invocations of the handler may run at once (reserved concurrency, or the account's unreserved pool).</summary>
+    public ConcurrencyLimit FunctionConcurrency { get; init; } = new(int.MaxValue);
+
+    /// <summary>The clock the route throttle refills on.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>What the modelled limits refused so far.</summary>
+    public ApiQuotaCounts QuotaCounts => new(Interlocked.Read(ref _routeThrottled), FunctionConcurrency.Refused);
 
     /// <summary>API Gateway's limit for an HTTP API's Lambda integration.</summary>
     public TimeSpan IntegrationTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -107,6 +129,13 @@ internal sealed class LocalHttpApi : IAsyncDisposable
     private async Task HandleAsync(HttpContext context, string routeKey, Dictionary<string, string>? pathParameters)
     {
         Interlocked.Increment(ref _requests);
+        if (!_routeBuckets.GetOrAdd(routeKey, _ => new TokenBucket(RouteThrottle, TimeProvider)).TryTake())
+        {
+            Interlocked.Increment(ref _routeThrottled);
+            await WriteMessageAsync(context, StatusCodes.Status429TooManyRequests, "Too Many Requests");
+            return;
+        }
+
         var fault = DrawFault();
         if (fault == Fault.Throttle)
         {
@@ -118,9 +147,19 @@ internal sealed class LocalHttpApi : IAsyncDisposable
         var request = await ToEventAsync(context, routeKey, pathParameters);
         var input = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(request, HttpJsonContext.Default.HttpApiRequest));
 
+        // Lambda throttles an invocation beyond the function's concurrency; the slot is held
+        // until the handler ends, even when API Gateway stopped waiting for it.
+        var slot = FunctionConcurrency.TryEnter();
+        if (slot is null)
+        {
+            await input.DisposeAsync();
+            await WriteMessageAsync(context, StatusCodes.Status500InternalServerError, "Internal Server Error");
+            return;
+        }
+
         // The handler runs to its end even when API Gateway stops waiting (or the client hangs up):
         // a Lambda invocation is not cancelled with its caller.
-        var invocation = InvokeAsync(input);
+        var invocation = InvokeAsync(input, slot);
         _invocations[invocation] = true;
         _ = invocation.ContinueWith(done => _invocations.TryRemove(done, out _), TaskScheduler.Default);
         HttpApiResponse? response;
@@ -172,6 +211,14 @@ internal sealed class LocalHttpApi : IAsyncDisposable
 
         var body = response.IsBase64Encoded ? Convert.FromBase64String(response.Body) : Encoding.UTF8.GetBytes(response.Body);
         await context.Response.Body.WriteAsync(body, context.RequestAborted);
+    }
+
+    private async Task<(HttpApiResponse? Response, bool Failed)> InvokeAsync(MemoryStream input, IDisposable slot)
+    {
+        using (slot)
+        {
+            return await InvokeAsync(input);
+        }
     }
 
     private async Task<(HttpApiResponse? Response, bool Failed)> InvokeAsync(MemoryStream input)

@@ -10,6 +10,8 @@ internal sealed class HealthImagingCounters
 {
     private readonly ConcurrentDictionary<HealthImagingOperation, int> _requests = new();
     private readonly ConcurrentDictionary<HealthImagingOperation, int> _injectedFaults = new();
+    private readonly ConcurrentDictionary<HealthImagingOperation, int> _throttled = new();
+    private int _quotaExceeded;
     private readonly ConcurrentDictionary<string, int> _startRequestsByClientToken = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _jobsByClientToken = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _jobsByInputS3Uri = new(StringComparer.Ordinal);
@@ -19,6 +21,15 @@ internal sealed class HealthImagingCounters
 
     /// <summary>Requests answered with an injected 429 or 500.</summary>
     public int InjectedFaults(HealthImagingOperation operation) => _injectedFaults.GetValueOrDefault(operation);
+
+    /// <summary>Requests refused with 429 ThrottlingException by the operation's rate limit (not injected).</summary>
+    public int Throttled(HealthImagingOperation operation) => _throttled.GetValueOrDefault(operation);
+
+    /// <summary>StartDICOMImportJob requests refused with 402 ServiceQuotaExceededException (too many running jobs).</summary>
+    public int QuotaExceeded => Volatile.Read(ref _quotaExceeded);
+
+    /// <summary>StartDICOMImportJob requests, whatever their answer, per job created (0 before the first job): the cost of admission.</summary>
+    public double StartCallsPerJob => TotalJobsCreated == 0 ? 0 : (double)Requests(HealthImagingOperation.StartDICOMImportJob) / TotalJobsCreated;
 
     /// <summary>StartDICOMImportJob requests that passed validation with this client token.</summary>
     public int StartRequests(string clientToken) => _startRequestsByClientToken.GetValueOrDefault(clientToken);
@@ -37,6 +48,10 @@ internal sealed class HealthImagingCounters
     internal void RecordRequest(HealthImagingOperation operation) => _requests.AddOrUpdate(operation, 1, (_, n) => n + 1);
 
     internal void RecordInjectedFault(HealthImagingOperation operation) => _injectedFaults.AddOrUpdate(operation, 1, (_, n) => n + 1);
+
+    internal void RecordThrottled(HealthImagingOperation operation) => _throttled.AddOrUpdate(operation, 1, (_, n) => n + 1);
+
+    internal void RecordQuotaExceeded() => Interlocked.Increment(ref _quotaExceeded);
 
     internal void RecordStartRequest(string clientToken) => _startRequestsByClientToken.AddOrUpdate(clientToken, 1, (_, n) => n + 1);
 

@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using StrokeIngestion.Sandbox.Quotas;
 
 namespace StrokeIngestion.Sandbox.HealthImaging;
 
@@ -38,6 +39,8 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ImageSetCatalog _catalog;
     private readonly ImportJobProcessor _processor;
+    private readonly IImportObjectStorage _storage;
+    private readonly Dictionary<HealthImagingOperation, TokenBucket> _throttles;
     private readonly Lock _gate = new();
     private readonly List<ImportJob> _jobs = [];
     private readonly Dictionary<string, ImportJob> _jobsById = new(StringComparer.Ordinal);
@@ -67,6 +70,13 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         _catalog = new ImageSetCatalog(options.NewId);
         _processor = new ImportJobProcessor(options, storage, inspector, _catalog);
+        _storage = storage;
+        _throttles = new Dictionary<HealthImagingOperation, TokenBucket>
+        {
+            [HealthImagingOperation.StartDICOMImportJob] = new(options.StartRate, _time),
+            [HealthImagingOperation.GetDICOMImportJob] = new(options.GetRate, _time),
+            [HealthImagingOperation.ListDICOMImportJobs] = new(options.ListRate, _time),
+        };
         _random = new Random(options.FaultSeed);
     }
 
@@ -272,6 +282,7 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
         try
         {
             result = Authorize(context.Request)
+                ?? Throttle(operation)
                 ?? await InjectFaultsAsync(operation, cancellationToken)
                 ?? await handler(context);
         }
@@ -305,6 +316,18 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
         return match.Groups["region"].Value == Options.Region
             ? null
             : ApiResult.Error(StatusCodes.Status403Forbidden, "AccessDeniedException", $"Credential should be scoped to a valid region: '{Options.Region}'");
+    }
+
+    /// <summary>The operation's token bucket: a request beyond the account's rate is refused before anything else is looked at.</summary>
+    private ApiResult? Throttle(HealthImagingOperation operation)
+    {
+        if (_throttles[operation].TryTake())
+        {
+            return null;
+        }
+
+        Counters.RecordThrottled(operation);
+        return ApiResult.Error(StatusCodes.Status429TooManyRequests, "ThrottlingException", "Rate exceeded");
     }
 
     private async Task<ApiResult?> InjectFaultsAsync(HealthImagingOperation operation, CancellationToken cancellationToken)
@@ -378,45 +401,93 @@ internal sealed partial class HealthImagingEmulator : IAsyncDisposable
         var parameters = new ImportJobParameters(datastoreId, jobName, clientToken, dataAccessRoleArn, inputS3Uri, outputS3Uri, inputOwnerAccountId);
         lock (_gate)
         {
-            if (_jobsByClientToken.TryGetValue(clientToken, out var existing))
+            if (Admit(parameters) is { } answer)
             {
-                return existing.Parameters == parameters
-                    ? ApiResult.Ok(StartResponse(existing))
-                    : ApiResult.Error(StatusCodes.Status409Conflict, "ConflictException", "The clientToken was already used with different parameters");
+                return answer;
             }
+        }
 
-            var now = _time.GetUtcNow();
-            if (_jobs.Count(j => !j.HasEndedAt(now)) >= _faults.ConcurrentJobLimit)
-            {
-                return ApiResult.Error(
-                    StatusCodes.Status402PaymentRequired,
-                    "ServiceQuotaExceededException",
-                    "The number of concurrent import jobs exceeds the quota for this datastore");
-            }
+        // The run time grows with the input, so the emulator counts it at the start, outside
+        // the lock; admission is decided again after the (slow) listing.
+        var files = await CountInputFilesAsync(inputS3Uri, context.RequestAborted);
+        lock (_gate)
+        {
+            return Admit(parameters) ?? Create(parameters, files);
+        }
+    }
 
-            var forcedFailure = _faults.FailNextJobs > 0;
-            var job = new ImportJob
-            {
-                Sequence = ++_sequence,
-                JobId = Options.NewId(),
-                Parameters = parameters,
-                SubmittedAt = now,
-                SubmittedFor = Options.SubmittedFor,
-                InProgressFor = Options.InProgressFor,
-                ForcedFailure = forcedFailure,
-                ForcedFailureMessage = forcedFailure ? _faults.FailedJobMessage : null,
-            };
-            if (forcedFailure)
-            {
-                _faults = _faults with { FailNextJobs = _faults.FailNextJobs - 1 };
-            }
+    /// <summary>Called under the lock: the answer for a replayed client token or a full datastore, or null to create a job.</summary>
+    private ApiResult? Admit(ImportJobParameters parameters)
+    {
+        if (_jobsByClientToken.TryGetValue(parameters.ClientToken, out var existing))
+        {
+            return existing.Parameters == parameters
+                ? ApiResult.Ok(StartResponse(existing))
+                : ApiResult.Error(StatusCodes.Status409Conflict, "ConflictException", "The clientToken was already used with different parameters");
+        }
 
-            _jobs.Add(job);
-            _jobsById[job.JobId] = job;
-            _jobsByClientToken[clientToken] = job;
-            Counters.RecordJobCreated(clientToken, inputS3Uri);
-            ArmEndTimer(job, job.EndsAt - now);
-            return ApiResult.Ok(StartResponse(job));
+        var now = _time.GetUtcNow();
+        if (_jobs.Count(j => !j.HasEndedAt(now)) < Options.MaxConcurrentJobs)
+        {
+            return null;
+        }
+
+        Counters.RecordQuotaExceeded();
+        return ApiResult.Error(
+            StatusCodes.Status402PaymentRequired,
+            "ServiceQuotaExceededException",
+            "The number of concurrent import jobs exceeds the quota for this datastore");
+    }
+
+    /// <summary>Called under the lock.</summary>
+    private ApiResult Create(ImportJobParameters parameters, int files)
+    {
+        var now = _time.GetUtcNow();
+        var forcedFailure = _faults.FailNextJobs > 0;
+        var job = new ImportJob
+        {
+            Sequence = ++_sequence,
+            JobId = Options.NewId(),
+            Parameters = parameters,
+            SubmittedAt = now,
+            SubmittedFor = Options.ImportTime / 2,
+            InProgressFor = (Options.ImportTime / 2) + (Options.ImportTimePerFile * files),
+            ForcedFailure = forcedFailure,
+            ForcedFailureMessage = forcedFailure ? _faults.FailedJobMessage : null,
+        };
+        if (forcedFailure)
+        {
+            _faults = _faults with { FailNextJobs = _faults.FailNextJobs - 1 };
+        }
+
+        _jobs.Add(job);
+        _jobsById[job.JobId] = job;
+        _jobsByClientToken[parameters.ClientToken] = job;
+        Counters.RecordJobCreated(parameters.ClientToken, parameters.InputS3Uri);
+        ArmEndTimer(job, job.EndsAt - now);
+        return ApiResult.Ok(StartResponse(job));
+    }
+
+    /// <summary>
+    /// Files the job will import: none when the input cannot be listed or breaks the per-job
+    /// quotas (such a job fails as soon as its fixed time is over).
+    /// </summary>
+    private async Task<int> CountInputFilesAsync(string inputS3Uri, CancellationToken cancellationToken)
+    {
+        if (Options.ImportTimePerFile == TimeSpan.Zero)
+        {
+            return 0;
+        }
+
+        try
+        {
+            var input = S3Location.Parse(inputS3Uri);
+            var objects = await _storage.ListAsync(input.Bucket, input.Key, cancellationToken);
+            return objects.Count > Options.MaxFilesPerJob || objects.Sum(o => o.Size) > Options.MaxBytesPerJob ? 0 : objects.Count;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return 0;
         }
     }
 

@@ -45,12 +45,6 @@ internal sealed record HealthImagingFaults
     /// <summary>The <c>message</c> a job failed by <see cref="FailNextJobs"/> reports.</summary>
     public string FailedJobMessage { get; init; } = "Import job failed due to an internal error";
 
-    /// <summary>
-    /// Jobs that may be SUBMITTED or IN_PROGRESS at once; one more is refused with
-    /// 402 ServiceQuotaExceededException (the service default is 100 per datastore).
-    /// </summary>
-    public int ConcurrentJobLimit { get; init; } = 100;
-
     /// <summary>The same faults on every operation.</summary>
     public static HealthImagingFaults ForAllOperations(OperationFaults faults) =>
         new() { Start = faults, Get = faults, List = faults };

@@ -6,13 +6,16 @@ namespace StrokeIngestion.Sandbox.HealthImaging;
 /// <summary>The S3 operations an import job performs: list the input prefix, read inputs, write results.</summary>
 internal interface IImportObjectStorage
 {
-    /// <summary>Every object key under <paramref name="prefix"/>, in the order S3 lists them.</summary>
-    Task<IReadOnlyList<string>> ListKeysAsync(string bucket, string prefix, CancellationToken cancellationToken);
+    /// <summary>Every object under <paramref name="prefix"/>, in the order S3 lists them.</summary>
+    Task<IReadOnlyList<StoredObject>> ListAsync(string bucket, string prefix, CancellationToken cancellationToken);
 
     Task<byte[]> ReadAsync(string bucket, string key, CancellationToken cancellationToken);
 
     Task WriteAsync(string bucket, string key, byte[] content, string contentType, CancellationToken cancellationToken);
 }
+
+/// <summary>An object under an import's input prefix: its key and size in bytes.</summary>
+internal sealed record StoredObject(string Key, long Size);
 
 /// <summary>
 /// Import storage on an S3 endpoint (the sandbox's S3 emulator). The client is owned by the host.
@@ -27,9 +30,9 @@ internal sealed class S3ImportObjectStorage : IImportObjectStorage
         _s3 = s3;
     }
 
-    public async Task<IReadOnlyList<string>> ListKeysAsync(string bucket, string prefix, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoredObject>> ListAsync(string bucket, string prefix, CancellationToken cancellationToken)
     {
-        var keys = new List<string>();
+        var objects = new List<StoredObject>();
         string? continuationToken = null;
         do
         {
@@ -38,12 +41,12 @@ internal sealed class S3ImportObjectStorage : IImportObjectStorage
                 cancellationToken);
 
             // Console-created "folders" are zero-byte keys ending in '/': they hold no instance.
-            keys.AddRange((response.S3Objects ?? []).Select(o => o.Key).Where(k => !k.EndsWith('/')));
+            objects.AddRange((response.S3Objects ?? []).Where(o => !o.Key.EndsWith('/')).Select(o => new StoredObject(o.Key, o.Size ?? 0)));
             continuationToken = response.IsTruncated == true ? response.NextContinuationToken : null;
         }
         while (continuationToken is not null);
 
-        return keys;
+        return objects;
     }
 
     public async Task<byte[]> ReadAsync(string bucket, string key, CancellationToken cancellationToken)

@@ -9,7 +9,8 @@ namespace StrokeIngestion.Sandbox.HealthImaging;
 /// </summary>
 /// <remarks>
 /// Outcomes: no input object → FAILED; more than <see cref="HealthImagingEmulatorOptions.MaxFilesPerJob"/>
-/// objects → FAILED; a forced failure → FAILED with every file reported as a server error;
+/// objects or more than <see cref="HealthImagingEmulatorOptions.MaxBytesPerJob"/> bytes → FAILED
+/// (what the service does: the start succeeds and the job fails); a forced failure → FAILED with every file reported as a server error;
 /// otherwise COMPLETED even when some files failed (the API reference: "jobStatus refers to the
 /// execution of the import job … can return COMPLETED even if validation issues are discovered"),
 /// and <see cref="HealthImagingEmulatorOptions.AllFilesFailedStatus"/> when none imported.
@@ -41,16 +42,17 @@ internal sealed class ImportJobProcessor
         var input = S3Location.Parse(job.Parameters.InputS3Uri);
         var output = S3Location.Parse(job.ResolvedOutputS3Uri);
 
-        IReadOnlyList<string> keys;
+        IReadOnlyList<StoredObject> objects;
         try
         {
-            keys = await _storage.ListKeysAsync(input.Bucket, input.Key, cancellationToken);
+            objects = await _storage.ListAsync(input.Bucket, input.Key, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return await EndWithoutFilesAsync(job, output, "Unable to list the objects under inputS3Uri", cancellationToken);
         }
 
+        var keys = objects.Select(o => o.Key).ToList();
         if (keys.Count == 0)
         {
             return await EndWithoutFilesAsync(job, output, "No DICOM P10 files were found under inputS3Uri", cancellationToken);
@@ -62,6 +64,15 @@ internal sealed class ImportJobProcessor
                 job,
                 output,
                 $"FILE_COUNTS_LIMIT_EXCEEDED: the input holds more than {_options.MaxFilesPerJob} files",
+                cancellationToken);
+        }
+
+        if (objects.Sum(o => o.Size) > _options.MaxBytesPerJob)
+        {
+            return await EndWithoutFilesAsync(
+                job,
+                output,
+                $"FILE_SIZE_LIMIT_EXCEEDED: the input holds more than {_options.MaxBytesPerJob} bytes",
                 cancellationToken);
         }
 

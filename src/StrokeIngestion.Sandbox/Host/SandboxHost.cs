@@ -11,6 +11,7 @@ using StrokeIngestion.Sandbox.Faults;
 using StrokeIngestion.Sandbox.HealthImaging;
 using StrokeIngestion.Sandbox.Iam;
 using StrokeIngestion.Sandbox.Logs;
+using StrokeIngestion.Sandbox.Quotas;
 using StrokeIngestion.Sandbox.StepFunctions;
 using StrokeIngestion.Sandbox.Template;
 
@@ -246,21 +247,19 @@ internal sealed class SandboxHost : IAsyncDisposable
         owned.Add(new DisposeOnStop(importRoleS3));
 
         var healthImaging = new HealthImagingEmulator(
-            new HealthImagingEmulatorOptions
+            options.HealthImagingQuotas(new HealthImagingEmulatorOptions
             {
                 DatastoreId = options.DatastoreId,
                 Region = SandboxOptions.Region,
                 AccountId = SandboxOptions.AccountId,
-                SubmittedFor = options.ImportPhaseDuration,
-                InProgressFor = options.ImportPhaseDuration,
                 FaultSeed = (faults?.Seed ?? 0) + 2,
-            },
+            }),
             importRoleS3,
             new DicomHeaderInspector());
         owned.Add(healthImaging);
         healthImaging.Faults = faults?.HealthImaging ?? HealthImagingFaults.None;
         var healthImagingEndpoint = await healthImaging.StartAsync(options.HealthImagingPort, cancellationToken);
-        progress.WriteLine($"sandbox: HealthImaging emulator ready at {healthImagingEndpoint} (datastore {options.DatastoreId})");
+        progress.WriteLine($"sandbox: HealthImaging emulator ready at {healthImagingEndpoint} (datastore {options.DatastoreId}; {healthImaging.Options.QuotaSummary()} on the sandbox's clock)");
 
         var stepFunctions = new StepFunctionsEmulator(new StepFunctionsEmulatorOptions
         {
@@ -338,10 +337,16 @@ internal sealed class SandboxHost : IAsyncDisposable
         var uploadLog = FunctionLog(uploadFunction, logs, iam, lambdaLogFile, progress);
         var apiEndpoints = UploadHandler.CompositionRoot.CreateEndpoints(new EnvironmentReader(FunctionEnvironment(uploadFunction, uploadEndpoints)), uploadLog);
         var upload = new UploadHandler.Function(apiEndpoints.Upload, uploadLog, apiEndpoints.Status);
-        var api = new LocalHttpApi(LambdaRuntimeConsole.PerInvocation(upload.Handle), (faults?.Seed ?? 0) + 5) { Faults = faults?.Api ?? ApiFaults.None };
+        var lambdaConcurrency = new LambdaConcurrency(options.AccountConcurrency, functions);
+        var api = new LocalHttpApi(LambdaRuntimeConsole.PerInvocation(upload.Handle), (faults?.Seed ?? 0) + 5)
+        {
+            Faults = faults?.Api ?? ApiFaults.None,
+            RouteThrottle = StageThrottle.FromTemplate(template, LocalHttpApi.StageName).InRealTime(options.TimeScale),
+            FunctionConcurrency = lambdaConcurrency.For(uploadFunction),
+        };
         owned.Add(api);
         var apiBaseUrl = await api.StartAsync(options.ApiPort, cancellationToken);
-        progress.WriteLine($"sandbox: HTTP API ready at {apiBaseUrl}/upload (as {LocalHttpApi.LocalPrincipalArn})");
+        progress.WriteLine($"sandbox: HTTP API ready at {apiBaseUrl}/upload (as {LocalHttpApi.LocalPrincipalArn}; each route throttled at {api.RouteThrottle} on the sandbox's clock, {uploadFunction.Name} runs at most {api.FunctionConcurrency.Limit} at once)");
 
         return new SandboxHost(options, owned)
         {

@@ -39,7 +39,8 @@ internal sealed record FaultRunOptions
     /// <summary>Function, Task and execution timeouts become <c>timeout × TimeoutScale</c> (monitor: 60 s → 6 s).</summary>
     public double TimeoutScale { get; init; } = 0.1;
 
-    public TimeSpan ImportPhaseDuration { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>An import's fixed run time in stack time (× <see cref="TimeScale"/> on the clock).</summary>
+    public TimeSpan ImportTime { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>A short attempt timeout: a stalled answer is given up on and retried within seconds.</summary>
     public UploadRetryPolicy Client { get; init; } = UploadRetryPolicy.Default with { AttemptTimeout = TimeSpan.FromSeconds(5) };
@@ -96,7 +97,7 @@ internal static class FaultRun
             {
                 TimeScale = options.TimeScale,
                 TimeoutScale = options.TimeoutScale,
-                ImportPhaseDuration = options.ImportPhaseDuration,
+                ImportTime = options.ImportTime,
                 Faults = faults,
             },
             progress,

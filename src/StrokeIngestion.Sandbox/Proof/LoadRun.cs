@@ -21,7 +21,8 @@ internal sealed record LoadRunOptions
 
     public double TimeoutScale { get; init; } = 0.1;
 
-    public TimeSpan ImportPhaseDuration { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>An import's fixed run time in stack time (× <see cref="TimeScale"/> on the clock).</summary>
+    public TimeSpan ImportTime { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Generous: under load an answer may take long, and a timeout resends the request.</summary>
     public UploadRetryPolicy Client { get; init; } = UploadRetryPolicy.Default with { MaxAttempts = 5, AttemptTimeout = TimeSpan.FromSeconds(60) };
@@ -45,7 +46,7 @@ internal static class LoadRun
             {
                 TimeScale = options.TimeScale,
                 TimeoutScale = options.TimeoutScale,
-                ImportPhaseDuration = options.ImportPhaseDuration,
+                ImportTime = options.ImportTime,
                 Faults = null,
             },
             progress,

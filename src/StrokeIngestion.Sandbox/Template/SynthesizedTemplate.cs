@@ -258,6 +258,7 @@ internal sealed class SynthesizedTemplate
             RoleArn = ResolveStringProperty(resource, "Role"),
             LogGroupName = logging?["LogGroup"]?.GetValue<string>() ?? $"/aws/lambda/{functionName}",
             LogFormat = logging?["LogFormat"]?.GetValue<string>() ?? "Text",
+            ReservedConcurrentExecutions = ResolveProperty(resource, "ReservedConcurrentExecutions") is JsonValue r && r.TryGetValue<int>(out var reserved) ? reserved : null,
         };
     }
 

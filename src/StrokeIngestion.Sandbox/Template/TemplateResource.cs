@@ -35,4 +35,7 @@ internal sealed record SynthesizedFunction(
 
     /// <summary><c>LoggingConfig.LogFormat</c>: <c>Text</c> (Lambda's default) or <c>JSON</c>.</summary>
     public string LogFormat { get; init; } = "Text";
+
+    /// <summary><c>ReservedConcurrentExecutions</c>: the most invocations that run at once; null shares the account's unreserved pool.</summary>
+    public int? ReservedConcurrentExecutions { get; init; }
 }

@@ -268,9 +268,8 @@ public sealed class HealthImagingEmulatorJobTests : IAsyncLifetime
     [Fact]
     public async Task Import_WhenEveryFileFailsAndOptionsAskForFailed_ShouldFailTheJob()
     {
-        await using var harness = await HealthImagingHarness.StartAsync(new HealthImagingEmulatorOptions
+        await using var harness = await HealthImagingHarness.StartAsync(HealthImagingHarness.Options() with
         {
-            DatastoreId = HealthImagingHarness.DatastoreId,
             AllFilesFailedStatus = "FAILED",
         });
         harness.PutInput(Input, "a.txt", SyntheticDicom.NotDicom());
@@ -300,9 +299,8 @@ public sealed class HealthImagingEmulatorJobTests : IAsyncLifetime
     [Fact]
     public async Task Import_WhenTheInputHoldsMoreFilesThanTheQuota_ShouldFailTheJob()
     {
-        await using var harness = await HealthImagingHarness.StartAsync(new HealthImagingEmulatorOptions
+        await using var harness = await HealthImagingHarness.StartAsync(HealthImagingHarness.Options() with
         {
-            DatastoreId = HealthImagingHarness.DatastoreId,
             MaxFilesPerJob = 1,
         });
         harness.PutInput(Input, "a.dcm", SyntheticDicom.Instance("P1", "1.2.3", "1.2.3.4", "1.2.3.4.1"));
@@ -399,51 +397,6 @@ public sealed class HealthImagingEmulatorJobTests : IAsyncLifetime
         while (nextToken is not null);
 
         Assert.Equal(Enumerable.Reverse(started), seen);
-    }
-
-    [Fact]
-    public async Task StartDICOMImportJob_WhenConcurrentJobQuotaIsReached_ShouldAnswer402UntilAJobEnds()
-    {
-        Harness.Emulator.Faults = HealthImagingFaults.None with { ConcurrentJobLimit = 1 };
-        await Harness.StartJobAsync("token-1", "imports/A/");
-
-        using var refused = await Harness.PostStartAsync(HealthImagingHarness.StartBody("token-2", "imports/B/"));
-        Harness.Time.Advance(TimeSpan.FromSeconds(2));
-        using var accepted = await Harness.PostStartAsync(HealthImagingHarness.StartBody("token-2", "imports/B/"));
-
-        Assert.Equal(HttpStatusCode.PaymentRequired, refused.StatusCode);
-        Assert.Equal("ServiceQuotaExceededException", HealthImagingHarness.ErrorType(refused));
-        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
-    }
-
-    [Fact]
-    public async Task Import_WhenDurationsAreConfigured_ShouldEndAfterTheirSum()
-    {
-        await using var harness = await HealthImagingHarness.StartAsync(new HealthImagingEmulatorOptions
-        {
-            DatastoreId = HealthImagingHarness.DatastoreId,
-            SubmittedFor = TimeSpan.FromSeconds(30),
-            InProgressFor = TimeSpan.FromMinutes(5),
-        });
-        harness.PutInput(Input, "a.dcm", SyntheticDicom.Instance("P1", "1.2.3", "1.2.3.4", "1.2.3.4.1"));
-        var jobId = await harness.StartJobAsync("token", Input);
-
-        harness.Time.Advance(TimeSpan.FromSeconds(29));
-        var stillSubmitted = await StatusAsync(harness, jobId);
-        harness.Time.Advance(TimeSpan.FromSeconds(300));
-        var stillRunning = await StatusAsync(harness, jobId);
-        harness.Time.Advance(TimeSpan.FromSeconds(1));
-        var ended = await StatusAsync(harness, jobId);
-
-        Assert.Equal("SUBMITTED", stillSubmitted);
-        Assert.Equal("IN_PROGRESS", stillRunning);
-        Assert.Equal("COMPLETED", ended);
-    }
-
-    private static async Task<string?> StatusAsync(HealthImagingHarness harness, string jobId)
-    {
-        using var response = await harness.GetJobAsync(jobId);
-        return (await HealthImagingHarness.JsonAsync(response)).GetProperty("jobProperties").GetProperty("jobStatus").GetString();
     }
 
     private async Task<JsonElement> PropertiesAsync(string jobId)

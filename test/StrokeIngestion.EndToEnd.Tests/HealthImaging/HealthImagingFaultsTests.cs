@@ -111,9 +111,8 @@ public sealed class HealthImagingFaultsTests : IAsyncLifetime
 
     private static async Task<List<HttpStatusCode>> StatusSequenceAsync(int seed)
     {
-        await using var harness = await HealthImagingHarness.StartAsync(new HealthImagingEmulatorOptions
+        await using var harness = await HealthImagingHarness.StartAsync(HealthImagingHarness.Options() with
         {
-            DatastoreId = HealthImagingHarness.DatastoreId,
             FaultSeed = seed,
         });
         harness.Emulator.Faults = HealthImagingFaults.None with { List = new OperationFaults { ThrottleRate = 0.5 } };

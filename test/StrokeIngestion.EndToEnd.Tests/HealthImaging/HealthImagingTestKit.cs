@@ -80,15 +80,15 @@ internal sealed class InMemoryImportStorage : IImportObjectStorage
     public IReadOnlyList<JsonElement> ReadNdjson(string bucket, string key) =>
         ReadText(bucket, key).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
 
-    public Task<IReadOnlyList<string>> ListKeysAsync(string bucket, string prefix, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<StoredObject>> ListAsync(string bucket, string prefix, CancellationToken cancellationToken)
     {
         RequireBucket(bucket);
-        IReadOnlyList<string> keys = _objects.Keys
-            .Where(k => k.Bucket == bucket && k.Key.StartsWith(prefix, StringComparison.Ordinal))
-            .Select(k => k.Key)
-            .Order(StringComparer.Ordinal)
+        IReadOnlyList<StoredObject> objects = _objects
+            .Where(o => o.Key.Bucket == bucket && o.Key.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(o => new StoredObject(o.Key.Key, o.Value.Length))
+            .OrderBy(o => o.Key, StringComparer.Ordinal)
             .ToList();
-        return Task.FromResult(keys);
+        return Task.FromResult(objects);
     }
 
     public Task<byte[]> ReadAsync(string bucket, string key, CancellationToken cancellationToken) =>
@@ -156,7 +156,7 @@ internal sealed class HealthImagingHarness : IAsyncDisposable
         var inMemory = storage is null ? new InMemoryImportStorage() : null;
         inMemory?.CreateBucket(Bucket);
         var emulator = new HealthImagingEmulator(
-            options ?? new HealthImagingEmulatorOptions { DatastoreId = DatastoreId },
+            options ?? Options(),
             storage ?? inMemory ?? throw new InvalidOperationException(),
             new SyntheticDicom.Inspector(),
             realTime ?? time);
@@ -164,6 +164,12 @@ internal sealed class HealthImagingHarness : IAsyncDisposable
         var client = new HttpClient { BaseAddress = baseAddress };
         return new HealthImagingHarness(emulator, time, inMemory, client);
     }
+
+    /// <summary>
+    /// The harness's default: no throttle and 1 s + 1 s jobs, for tests about something other
+    /// than quotas and timing; a test about them starts from here and sets what it checks.
+    /// </summary>
+    public static HealthImagingEmulatorOptions Options() => HealthImagingEmulatorOptions.Unthrottled with { DatastoreId = DatastoreId };
 
     public static Dictionary<string, object?> StartBody(
         string clientToken = "client-token-1",

@@ -70,7 +70,6 @@ internal sealed class TestSandbox : IAsyncDisposable
                     CdkOutDirectory = cdkOut,
                     StateDirectory = _stateDirectory,
                     TimeScale = TimeScale,
-                    ImportPhaseDuration = TimeSpan.FromSeconds(0.3),
                 },
                 Progress,
                 deadline.Token);
@@ -78,6 +77,18 @@ internal sealed class TestSandbox : IAsyncDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             _startFailure = ex;
+        }
+    }
+
+    /// <summary>A template edit: the API stage sets no route throttle (for tests that send bursts about something else).</summary>
+    public static void WithoutStageThrottle(JsonObject template)
+    {
+        foreach (var (_, resource) in template["Resources"]?.AsObject() ?? [])
+        {
+            if (resource?["Type"]?.GetValue<string>() == "AWS::ApiGatewayV2::Stage" && resource["Properties"] is JsonObject properties)
+            {
+                properties.Remove("DefaultRouteSettings");
+            }
         }
     }
 

@@ -184,6 +184,24 @@ public sealed class SynthesizedTemplateTests
     }
 
     [Fact]
+    public void LambdaFunctions_WhenAFunctionReservesConcurrency_ShouldReadItAndLeaveOthersUnreserved()
+    {
+        // Arrange
+        var template = SynthesizedTemplate.Parse("""
+            {"Resources": {
+              "Reserved": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "reserved", "Handler": "a", "ReservedConcurrentExecutions": 50}},
+              "Shared": {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": "shared", "Handler": "b"}}}}
+            """);
+
+        // Act
+        var functions = template.LambdaFunctions().ToDictionary(f => f.Name, StringComparer.Ordinal);
+
+        // Assert
+        Assert.Equal(50, functions["reserved"].ReservedConcurrentExecutions);
+        Assert.Null(functions["shared"].ReservedConcurrentExecutions);
+    }
+
+    [Fact]
     public void Resolve_WhenAnIntrinsicIsNotSupported_ShouldThrowNamingIt()
     {
         // Arrange
