@@ -134,12 +134,15 @@ public sealed class HealthImagingEmulatorQuotaTests
         Assert.Equal("COMPLETED", ended);
     }
 
-    [Fact]
-    public async Task Import_WhenTheInputIsLargerThanTheSizeQuota_ShouldFailTheJobWithoutImporting()
+    [Theory]
+    [InlineData(5000, 100L, "FILE_SIZE_LIMIT_EXCEEDED")]
+    [InlineData(1, 10L * 1024 * 1024 * 1024, "FILE_COUNTS_LIMIT_EXCEEDED")]
+    public async Task Import_WhenTheInputIsOverAPerJobQuota_ShouldFailAfterTheFixedTimeWithoutImporting(int maxFiles, long maxBytes, string reason)
     {
         await using var harness = await HealthImagingHarness.StartAsync(HealthImagingHarness.Options() with
         {
-            MaxBytesPerJob = 100,
+            MaxFilesPerJob = maxFiles,
+            MaxBytesPerJob = maxBytes,
             ImportTimePerFile = TimeSpan.FromMinutes(1),
         });
         harness.PutInput(Input, "a.dcm", SyntheticDicom.Instance("P1", "1.2.3", "1.2.3.4", "1.2.3.4.1"));
@@ -150,26 +153,8 @@ public sealed class HealthImagingEmulatorQuotaTests
         var job = await harness.RunToEndAsync(jobId);
 
         Assert.Equal("FAILED", job.GetProperty("jobStatus").GetString());
-        Assert.StartsWith("FILE_SIZE_LIMIT_EXCEEDED", job.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith(reason, job.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Empty(harness.Emulator.ImageSets);
-    }
-
-    [Fact]
-    public async Task Import_WhenTheInputHoldsMoreFilesThanTheQuota_ShouldFailAfterTheFixedTimeOnly()
-    {
-        await using var harness = await HealthImagingHarness.StartAsync(HealthImagingHarness.Options() with
-        {
-            MaxFilesPerJob = 1,
-            ImportTimePerFile = TimeSpan.FromMinutes(1),
-        });
-        harness.PutInput(Input, "a.dcm", SyntheticDicom.Instance("P1", "1.2.3", "1.2.3.4", "1.2.3.4.1"));
-        harness.PutInput(Input, "b.dcm", SyntheticDicom.Instance("P1", "1.2.3", "1.2.3.4", "1.2.3.4.2"));
-        var jobId = await harness.StartJobAsync("token", Input);
-
-        var job = await harness.RunToEndAsync(jobId);
-
-        Assert.Equal("FAILED", job.GetProperty("jobStatus").GetString());
-        Assert.StartsWith("FILE_COUNTS_LIMIT_EXCEEDED", job.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
