@@ -131,7 +131,11 @@ internal sealed record LoadRunReport
 
     public TimeSpan ReadyP99 => ProofDriver.Percentile(TimeToReady, 99);
 
-    public bool Passed => Lost == 0 && Findings.Duplicates == 0 && Findings.Inconsistent.Count == 0 && Findings.ImportingAtEnd == 0;
+    /// <summary>
+    /// Every upload was valid, so a refused one is a failure the clinician sees, as much as a
+    /// lost accepted one; so is a study still running at the deadline.
+    /// </summary>
+    public bool Passed => Rejected == 0 && Settled && Lost == 0 && Findings.Duplicates == 0 && Findings.Inconsistent.Count == 0 && Findings.ImportingAtEnd == 0;
 
     public void Print(TextWriter output)
     {
@@ -160,6 +164,6 @@ internal sealed record LoadRunReport
         }
 
         output.WriteLine(string.Create(ci, $"time: {Elapsed.TotalSeconds:0.0}s{(Settled ? string.Empty : " (deadline reached before everything settled)")}"));
-        output.WriteLine(Passed ? "RESULT: PASS — 0 lost." : "RESULT: FAIL — see the figures above.");
+        output.WriteLine(Passed ? "RESULT: PASS — every upload accepted and finished, 0 lost." : "RESULT: FAIL — see the figures above.");
     }
 }
