@@ -15,7 +15,8 @@ internal static class CompositionRoot
 {
     public static readonly Lazy<DispatcherServices> Services = new(() => Create(EnvironmentReader.FromProcess(), StructuredLog.Console));
 
-    public static DispatcherServices Create(EnvironmentReader environment, StructuredLog log)
+    /// <param name="holdBudget">How long one invocation may wait out refusals (default <see cref="DispatchBatch.DefaultHoldBudget"/>; the sandbox scales it with its clock).</param>
+    public static DispatcherServices Create(EnvironmentReader environment, StructuredLog log, TimeSpan? holdBudget = null)
     {
         var settings = UploadSettings.Load(environment);
         var admissionSettings = AdmissionSettings.Load(environment);
@@ -33,7 +34,7 @@ internal static class CompositionRoot
         var admission = new AdmissionController(ledger, admissionSettings.Limits, time);
         var launcher = new ImportLauncher(objects, studies, workflows, settings, time, retry);
         var dispatcher = new ImportDispatchService(studies, objects, imports, launcher, admission, retry, time);
-        return new DispatcherServices(new DispatchBatch(dispatcher, backlog, log), new SlotReconciler(admission, studies, imports));
+        return new DispatcherServices(new DispatchBatch(dispatcher, backlog, log, holdBudget, time), new SlotReconciler(admission, studies, imports));
     }
 }
 

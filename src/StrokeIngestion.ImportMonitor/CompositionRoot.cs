@@ -1,3 +1,4 @@
+using StrokeIngestion.Core.Admission;
 using StrokeIngestion.Core.Aws;
 using StrokeIngestion.Core.Monitoring;
 using StrokeIngestion.Core.Observability;
@@ -21,17 +22,25 @@ internal static class CompositionRoot
         // One DynamoDB client for both table ports; the Step Functions client only signs and
         // sends, so building it costs nothing until a token has to be answered.
         var table = SdkClients.CreateStudyTable(settings.StudyTableName, settings.Region, settings.Endpoints.DynamoDb);
+
+        // With the stack's admission limits, the monitor frees an ended import's job slot.
+        var limits = AdmissionSettings.LoadLimitsIfSet(environment);
+        var admission = limits is null
+            ? null
+            : new AdmissionController(SdkClients.CreateAdmissionLedgerStore(settings.StudyTableName, settings.Region, settings.Endpoints.DynamoDb), limits, TimeProvider.System);
         var polls = new ImportMonitorService(
             SignedClients.CreateImportService(http, settings.Region, settings.Endpoints.HealthImaging, settings.Endpoints.UseFips),
             SdkClients.CreateObjectStore(settings.UploadBucketName, settings.Region, settings.Endpoints.S3),
             table.Studies,
             TimeProvider.System,
-            log);
+            log,
+            admission: admission);
         var events = new ImportEventService(
             table.ImportEvents,
             SignedClients.CreateWorkflowCallback(http, settings.Region, settings.Endpoints.StepFunctions, settings.Endpoints.UseFips),
             TimeProvider.System,
-            log);
+            log,
+            admission);
         return new MonitorServices(polls, events);
     }
 }

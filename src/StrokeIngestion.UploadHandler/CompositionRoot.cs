@@ -1,3 +1,4 @@
+using StrokeIngestion.Core.Admission;
 using StrokeIngestion.Core.Aws;
 using StrokeIngestion.Core.Http;
 using StrokeIngestion.Core.Observability;
@@ -24,6 +25,16 @@ internal static class CompositionRoot
         var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var studies = SdkClients.CreateStudyStore(settings.StudyTableName, settings.Region, settings.Endpoints.DynamoDb);
         var retry = RetryPolicy.Create(maxAttempts: 4, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), time);
+
+        // With the stack's import queues, a study starts at once only when capacity is free and
+        // is queued otherwise; without them (an older stack), the import starts in the request.
+        var admission = AdmissionSettings.LoadIfQueued(environment);
+        var queueing = admission is null
+            ? null
+            : new ImportQueueing(
+                SdkClients.CreateImportBacklog(admission.UrgentQueueUrl, admission.RoutineQueueUrl, settings.Region, admission.SqsEndpoint),
+                new AdmissionController(SdkClients.CreateAdmissionLedgerStore(settings.StudyTableName, settings.Region, settings.Endpoints.DynamoDb), admission.Limits, time),
+                time);
         var service = new UploadService(
             SdkClients.CreateObjectStore(settings.UploadBucketName, settings.Region, settings.Endpoints.S3),
             studies,
@@ -32,7 +43,8 @@ internal static class CompositionRoot
             settings,
             time,
             retry,
-            RetryPolicy.Create(maxAttempts: 6, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(4), time));
+            RetryPolicy.Create(maxAttempts: 6, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(4), time),
+            queueing);
         return new ApiEndpoints(new UploadEndpoint(service, settings.UploadPrefix, log), new StudyStatusEndpoint(studies, retry, time, log));
     }
 }

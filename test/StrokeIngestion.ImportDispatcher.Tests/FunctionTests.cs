@@ -33,7 +33,8 @@ public sealed class FunctionTests
         _studies.Setup(s => s.GetAsync(Unknown, It.IsAny<CancellationToken>())).ReturnsAsync((Study?)null);
     }
 
-    private Function Function()
+    /// <param name="holdBudget">Zero by default: the refusal goes straight back to the queue.</param>
+    private Function Function(TimeSpan? holdBudget = null)
     {
         var retry = new RetryPolicy(1, TimeSpan.Zero, TimeSpan.Zero, (_, _) => Task.CompletedTask, () => 0);
         var settings = new UploadSettings
@@ -54,7 +55,7 @@ public sealed class FunctionTests
         var launcher = new ImportLauncher(_objects.Object, _studies.Object, _workflows.Object, settings, _time, retry);
         var dispatcher = new ImportDispatchService(_studies.Object, _objects.Object, _imports.Object, launcher, admission, retry, _time);
         var log = new StructuredLog(new StringWriter(_logText), _time);
-        return new Function(new DispatchBatch(dispatcher, _backlog.Object, log), new SlotReconciler(admission, _studies.Object, _imports.Object), log);
+        return new Function(new DispatchBatch(dispatcher, _backlog.Object, log, holdBudget ?? TimeSpan.Zero), new SlotReconciler(admission, _studies.Object, _imports.Object), log);
     }
 
     [Fact]
@@ -66,6 +67,22 @@ public sealed class FunctionTests
 
         Assert.Equal("{\"batchItemFailures\":[{\"itemIdentifier\":\"m-2\"}]}", Read(output));
         _backlog.Verify(b => b.PostponeAsync(It.IsAny<QueueDelivery>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task Handle_WhenAdmissionRefusesWithinTheHoldBudget_ShouldAskAgainInsideTheInvocationBeforeGivingItBack()
+    {
+        var empty = AdmissionLedger.Empty(AdmissionLimits.Default, _time.GetUtcNow()) with { Tokens = 0 };
+        _ledger.Setup(l => l.ReadAsync(It.IsAny<CancellationToken>())).ReturnsAsync(new VersionedLedger(empty, 7));
+        _ledger.Setup(l => l.TryWriteAsync(It.IsAny<AdmissionLedger>(), 7, It.IsAny<CancellationToken>())).ReturnsAsync(true);
+
+        using var output = await Function(TimeSpan.FromSeconds(2.5)).Handle(SqsEvent(("m-9", Body(Queued, "urgent"), 1)));
+
+        // The token never comes (the ledger stays empty): asked once, then again after each
+        // 1 s token wait inside the 2.5 s budget, then handed back to the queue.
+        Assert.Equal("{\"batchItemFailures\":[{\"itemIdentifier\":\"m-9\"}]}", Read(output));
+        _ledger.Verify(l => l.ReadAsync(It.IsAny<CancellationToken>()), Times.Exactly(3));
+        _backlog.Verify(b => b.PostponeAsync(It.IsAny<QueueDelivery>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]

@@ -8,6 +8,7 @@ namespace StrokeIngestion.Core.Admission;
 /// Applies <see cref="AdmissionRules"/> to the stored ledger: read, decide, write if the
 /// version is unchanged, and start over when another dispatcher wrote first.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "The semaphore has no wait handle unless AvailableWaitHandle is read; the controller lives as long as its function instance.")]
 public sealed class AdmissionController
 {
     /// <summary>Lost races before giving up on one attempt; the caller then retries later like any refusal.</summary>
@@ -15,6 +16,12 @@ public sealed class AdmissionController
 
     private readonly IAdmissionLedgerStore _store;
     private readonly TimeProvider _time;
+
+    /// <summary>
+    /// One ledger change at a time per process: concurrent dispatches in one invocation would
+    /// otherwise lose version races to each other and give up as if no token were left.
+    /// </summary>
+    private readonly SemaphoreSlim _writes = new(1, 1);
 
     public AdmissionController(IAdmissionLedgerStore store, AdmissionLimits limits, TimeProvider time)
     {
@@ -38,6 +45,19 @@ public sealed class AdmissionController
     /// wait. Idempotent per study for the slot: a study admitted before keeps its one slot.
     /// </summary>
     public async Task<AdmissionDecision> TryAdmitAsync(StudyId id, StudyPriority priority, CancellationToken cancellationToken)
+    {
+        await _writes.WaitAsync(cancellationToken);
+        try
+        {
+            return await TryAdmitCoreAsync(id, priority, cancellationToken);
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private async Task<AdmissionDecision> TryAdmitCoreAsync(StudyId id, StudyPriority priority, CancellationToken cancellationToken)
     {
         AdmissionDecision? decision = null;
         for (var race = 0; race < MaxRaces; race++)
@@ -87,21 +107,19 @@ public sealed class AdmissionController
     /// <summary>
     /// Frees the slot of every holder whose import is no longer running, so that a lost
     /// import-ended event (or a dispatcher that died after taking a slot) never leaks one.
-    /// Holders younger than <paramref name="grace"/> are left alone: their start may be in flight.
     /// </summary>
-    /// <param name="isRunning">True while the study's import job is SUBMITTED or IN_PROGRESS (or about to be started).</param>
+    /// <param name="stillHeld">Given a holder and how long it has held its slot: true while the slot is rightly held.</param>
     /// <returns>The study ids whose slot was freed.</returns>
-    public async Task<IReadOnlyList<StudyId>> ReconcileAsync(Func<StudyId, CancellationToken, Task<bool>> isRunning, TimeSpan grace, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StudyId>> ReconcileAsync(Func<StudyId, TimeSpan, CancellationToken, Task<bool>> stillHeld, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(isRunning);
+        ArgumentNullException.ThrowIfNull(stillHeld);
         var ledger = await ReadAsync(cancellationToken);
         var now = _time.GetUtcNow();
         var freed = new List<StudyId>();
         foreach (var (holder, since) in ledger.SlotHolders)
         {
             if (StudyId.TryParse(holder, out var id)
-                && now - since >= grace
-                && !await isRunning(id, cancellationToken)
+                && !await stillHeld(id, now - since, cancellationToken)
                 && await ReleaseAsync(id, cancellationToken))
             {
                 freed.Add(id);
@@ -112,6 +130,19 @@ public sealed class AdmissionController
     }
 
     private async Task<bool> ChangeAsync(Func<AdmissionLedger, (AdmissionLedger Ledger, bool Changed)> change, CancellationToken cancellationToken)
+    {
+        await _writes.WaitAsync(cancellationToken);
+        try
+        {
+            return await ChangeCoreAsync(change, cancellationToken);
+        }
+        finally
+        {
+            _writes.Release();
+        }
+    }
+
+    private async Task<bool> ChangeCoreAsync(Func<AdmissionLedger, (AdmissionLedger Ledger, bool Changed)> change, CancellationToken cancellationToken)
     {
         for (var race = 0; race < MaxRaces; race++)
         {

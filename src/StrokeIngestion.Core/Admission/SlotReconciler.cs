@@ -12,7 +12,7 @@ namespace StrokeIngestion.Core.Admission;
 /// </summary>
 public sealed class SlotReconciler
 {
-    /// <summary>A slot this young may belong to a start in flight (copy, StartDICOMImportJob): left alone.</summary>
+    /// <summary>A holder without a job this young may be a start in flight (copy, StartDICOMImportJob): left alone.</summary>
     public static readonly TimeSpan StartGrace = TimeSpan.FromMinutes(15);
 
     private readonly AdmissionController _admission;
@@ -29,16 +29,17 @@ public sealed class SlotReconciler
     /// <summary>Frees the slots of holders whose import has ended, never started or whose study is gone.</summary>
     /// <returns>The studies whose slot was freed.</returns>
     public Task<IReadOnlyList<StudyId>> ReconcileAsync(CancellationToken cancellationToken) =>
-        _admission.ReconcileAsync(IsRunningAsync, StartGrace, cancellationToken);
+        _admission.ReconcileAsync(StillHeldAsync, cancellationToken);
 
-    private async Task<bool> IsRunningAsync(StudyId id, CancellationToken cancellationToken)
+    /// <summary>A job that has ended frees its slot at once, whatever its age; a holder with no job only after the grace.</summary>
+    private async Task<bool> StillHeldAsync(StudyId id, TimeSpan heldFor, CancellationToken cancellationToken)
     {
         var study = await _studies.GetAsync(id, cancellationToken);
         if (study?.ImportJobId is not { } jobId)
         {
             // No job after the grace period: the dispatch died before StartDICOMImportJob
             // answered; the message comes back and takes a slot again.
-            return false;
+            return study is not null && heldFor < StartGrace;
         }
 
         var job = await _imports.GetImportJobAsync(study.DatastoreId, jobId, cancellationToken);

@@ -164,9 +164,78 @@ public sealed class UploadService
             }
         }
 
-        return _queueing is null
-            ? await CompleteAsync(existing, sources, duplicate, cancellationToken)
-            : await QueueAsync(existing, _queueing, duplicate, cancellationToken);
+        if (_queueing is null)
+        {
+            return await CompleteAsync(existing, sources, duplicate, cancellationToken);
+        }
+
+        return await TryStartAtOnceAsync(existing, sources, _queueing, duplicate, cancellationToken)
+            ?? await QueueAsync(existing, _queueing, duplicate, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts the import inside the request when capacity is free (nothing of the study's
+    /// priority or higher queued, a start token and a job slot in the ledger, a small study):
+    /// the seed's 202 with <c>import_job_id</c>. Null when it may not, or when any step fails
+    /// (throttled, refused, down): the study is then queued like any other, never refused for
+    /// it, and the slot goes back unless a job was started (the dispatcher finds that job by
+    /// its client token).
+    /// </summary>
+    private async Task<UploadOutcome?> TryStartAtOnceAsync(Study study, IReadOnlyList<StoredObject> sources, ImportQueueing queueing, bool duplicate, CancellationToken cancellationToken)
+    {
+        var priority = PriorityOf(study);
+        if (!StartableStatuses.Contains(study.Status) && study.Status != StudyStatus.Queued)
+        {
+            return null;
+        }
+
+        if (!await queueing.MayStartAtOnceAsync(priority, sources.Count, cancellationToken))
+        {
+            return null;
+        }
+
+        AdmissionDecision decision;
+        try
+        {
+            decision = await queueing.Admission.TryAdmitAsync(study.StudyId, priority, cancellationToken);
+        }
+        catch (DependencyException)
+        {
+            return null;
+        }
+
+        queueing.Observe(decision.Ledger);
+        if (!decision.Admitted)
+        {
+            return null;
+        }
+
+        ImportJob? job = null;
+        try
+        {
+            await _launcher.CopyAsync(study, sources, resume: false, cancellationToken);
+
+            // One attempt: a throttled start is the queue's to retry, not the request's.
+            job = await _imports.StartImportAsync(_launcher.ImportRequestFor(study), cancellationToken);
+            var execution = await _launcher.StartWorkflowAsync(study, job, cancellationToken);
+            return UploadOutcome.Accepted(await _launcher.MarkImportingAsync(study, job, execution, ImportDispatchService.StartableStatuses, cancellationToken), duplicate);
+        }
+        catch (DependencyException)
+        {
+            if (job is null)
+            {
+                try
+                {
+                    await queueing.Admission.AbandonAsync(study.StudyId, CancellationToken.None);
+                }
+                catch (DependencyException)
+                {
+                    // The sweep frees a slot whose holder never got a job.
+                }
+            }
+
+            return null;
+        }
     }
 
     /// <summary>
@@ -186,7 +255,7 @@ public sealed class UploadService
             }
         }
 
-        await _retry.RunAsync(ct => queueing.Queue.EnqueueAsync(study.StudyId, priority, ct), cancellationToken);
+        await _retry.RunAsync(ct => queueing.EnqueueAsync(study.StudyId, priority, ct), cancellationToken);
         return UploadOutcome.Accepted(study, duplicate, await queueing.TryEstimateAsync(priority, _time.GetUtcNow(), cancellationToken));
     }
 

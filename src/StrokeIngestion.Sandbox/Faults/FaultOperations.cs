@@ -53,7 +53,7 @@ internal static class FaultOperations
         ArgumentNullException.ThrowIfNull(request);
         return target switch
         {
-            FaultTarget.DynamoDb or FaultTarget.StepFunctions => DynamoDbOperation(request),
+            FaultTarget.DynamoDb or FaultTarget.StepFunctions or FaultTarget.Sqs => DynamoDbOperation(request),
             FaultTarget.S3 => S3Operation(request),
             FaultTarget.HealthImaging => request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? Unknown,
             _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),

@@ -35,6 +35,7 @@ internal static class FaultResponses
                 "Rate of requests exceeds the allowed throughput."),
             _ => throw new ArgumentOutOfRangeException(nameof(dynamoDbThrottle), dynamoDbThrottle, null),
         },
+        FaultTarget.Sqs => SqsError(400, "com.amazonaws.sqs#RequestThrottled", "AWS.SimpleQueueService.RequestThrottled", "Request is throttled."),
         _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
     };
 
@@ -42,6 +43,7 @@ internal static class FaultResponses
     {
         FaultTarget.S3 => S3Error(500, "InternalError", "We encountered an internal error. Please try again."),
         FaultTarget.DynamoDb => DynamoDbError(500, DynamoDbErrorPrefix + "InternalServerError", "Internal server error"),
+        FaultTarget.Sqs => SqsError(500, "com.amazonaws.sqs#InternalError", "InternalError", "We encountered an internal error. Please try again."),
         _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
     };
 
@@ -73,6 +75,19 @@ internal static class FaultResponses
                 new("x-amz-crc32", Crc32.Compute(body).ToString(CultureInfo.InvariantCulture)),
             ]);
     }
+
+    /// <summary>
+    /// SQS's JSON protocol error: <c>__type</c> plus the query-compatible code in
+    /// <c>x-amzn-query-error</c>, which the SDK prefers when it is present.
+    /// </summary>
+    internal static FaultResponse SqsError(int status, string type, string queryCode, string message) => new(
+        status,
+        DynamoDbContentType,
+        Encoding.UTF8.GetBytes($"{{\"__type\":\"{type}\",\"message\":\"{message}\"}}"),
+        [
+            new("x-amzn-RequestId", Guid.NewGuid().ToString()),
+            new("x-amzn-query-error", $"{queryCode};{(status >= 500 ? "Receiver" : "Sender")}"),
+        ]);
 
     /// <summary>CRC-32 (IEEE 802.3, as zlib), the checksum DynamoDB puts in <c>x-amz-crc32</c>.</summary>
     internal static class Crc32

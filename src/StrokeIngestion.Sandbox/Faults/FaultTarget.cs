@@ -23,6 +23,9 @@ internal enum FaultTarget
 
     /// <summary>CloudWatch Logs, written by Lambda with a function's role: IAM-checked, never proxied.</summary>
     CloudWatchLogs,
+
+    /// <summary>SQS's JSON protocol (moto): errors are JSON with <c>__type</c>; the operation is named by <c>X-Amz-Target</c>.</summary>
+    Sqs,
 }
 
 /// <summary>What the proxy did to one request.</summary>

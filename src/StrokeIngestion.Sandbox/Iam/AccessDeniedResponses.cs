@@ -22,6 +22,7 @@ internal static class AccessDeniedResponses
             FaultTarget.S3 => FaultResponses.S3Error(403, "AccessDenied", SecurityElement.Escape(message)),
             FaultTarget.DynamoDb or FaultTarget.StepFunctions => CoralJson(message),
             FaultTarget.HealthImaging => RestJson(message),
+            FaultTarget.Sqs => FaultResponses.SqsError(403, "com.amazonaws.sqs#AccessDenied", "AccessDenied", JsonEncodedText.Encode(message).ToString()),
             _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
         };
     }

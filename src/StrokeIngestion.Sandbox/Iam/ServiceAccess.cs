@@ -31,11 +31,23 @@ internal static class ServiceAccess
         FaultTarget.DynamoDb => DynamoDb(request, Json(body), scope),
         FaultTarget.HealthImaging => HealthImaging(request, Json(body), scope),
         FaultTarget.StepFunctions => StepFunctions(request, Json(body), scope),
+        FaultTarget.Sqs => Sqs(request, Json(body), scope),
         _ => throw new ArgumentOutOfRangeException(nameof(target), target, null),
     };
 
     public static string DatastoreArn(IamScope scope, string datastoreId) =>
         $"arn:aws:medical-imaging:{scope.Region}:{scope.AccountId}:datastore/{datastoreId}";
+
+    /// <summary>SQS: <c>sqs:&lt;Operation&gt;</c> on the queue its <c>QueueUrl</c> names (<c>…/account/name</c>).</summary>
+    private static IamCall Sqs(HttpRequest request, JsonObject? body, IamScope scope)
+    {
+        var operation = FaultOperations.Classify(FaultTarget.Sqs, request);
+        var url = body?["QueueUrl"]?.GetValue<string>() ?? string.Empty;
+        var parts = url.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var name = parts.Length > 0 ? parts[^1] : body?["QueueName"]?.GetValue<string>() ?? "*";
+        var account = parts.Length > 1 ? parts[^2] : scope.AccountId;
+        return new IamCall(operation, [new AccessRequest("sqs:" + operation, $"arn:aws:sqs:{scope.Region}:{account}:{name}")]);
+    }
 
     private static IamCall S3(HttpRequest request)
     {

@@ -83,22 +83,24 @@ public sealed class AdmissionControllerTests
         await controller.TryAdmitAsync(Id(2), StudyPriority.Urgent, CancellationToken.None);
         _time.Advance(TimeSpan.FromMinutes(2));
 
-        var freed = await controller.ReconcileAsync((id, _) => Task.FromResult(id == Id(2)), TimeSpan.FromMinutes(1), CancellationToken.None);
+        var freed = await controller.ReconcileAsync((id, _, _) => Task.FromResult(id == Id(2)), CancellationToken.None);
 
         Assert.Equal([Id(1)], freed);
         Assert.Equal([Id(2).Value], _store.Ledger!.SlotHolders.Keys);
     }
 
     [Fact]
-    public async Task ReconcileAsync_WhenASlotWasJustTaken_ShouldLeaveItForTheStartInFlight()
+    public async Task ReconcileAsync_ShouldTellTheCheckHowLongEachHolderHasHeldItsSlot()
     {
         var controller = Controller();
         await controller.TryAdmitAsync(Id(1), StudyPriority.Urgent, CancellationToken.None);
         _time.Advance(TimeSpan.FromSeconds(10));
+        var heldFor = TimeSpan.Zero;
 
-        var freed = await controller.ReconcileAsync((_, _) => Task.FromResult(false), TimeSpan.FromMinutes(1), CancellationToken.None);
+        var freed = await controller.ReconcileAsync((_, held, _) => { heldFor = held; return Task.FromResult(true); }, CancellationToken.None);
 
         Assert.Empty(freed);
+        Assert.Equal(TimeSpan.FromSeconds(10), heldFor);
         Assert.Single(_store.Ledger!.SlotHolders);
     }
 

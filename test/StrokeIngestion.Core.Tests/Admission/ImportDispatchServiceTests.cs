@@ -60,7 +60,7 @@ public sealed class ImportDispatchServiceTests
             _objects.Put($"{folder}{i:D3}.dcm", TestDicom.Create(PatientId, "CT", TestDicom.StudyUid, TestDicom.SeriesUid, null));
         }
 
-        var service = new UploadService(_objects, _studies, _imports.Object, _workflows.Object, TestUploadSettings.Create(), _time, _retry, _retry, new ImportQueueing(_backlog, Admission()));
+        var service = new UploadService(_objects, _studies, _imports.Object, _workflows.Object, TestUploadSettings.Create(), _time, _retry, _retry, new ImportQueueing(_backlog, Admission()) { StartAtOnce = false });
         var outcome = await service.StartAsync(new UploadCommand { PatientId = PatientId, StudyDescription = "", FileKey = folder, Priority = priority }, CancellationToken.None);
         return Assert.IsType<Study>(outcome.Study);
     }

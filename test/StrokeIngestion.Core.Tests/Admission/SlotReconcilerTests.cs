@@ -54,6 +54,23 @@ public sealed class SlotReconcilerTests
         Assert.False(await admission.ReleaseAsync(completed.StudyId, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task ReconcileAsync_WhenAJobEndedMomentsAgo_ShouldFreeItsSlotWithoutWaitingOutTheGrace()
+    {
+        var admission = new AdmissionController(_ledger, AdmissionLimits.Default, _time);
+        var completed = Study(1, "job1");
+        var startInFlight = Study(2, jobId: null);
+        _jobStatus["job1"] = ImportJobStatus.Completed;
+        await admission.TryAdmitAsync(completed.StudyId, StudyPriority.Urgent, CancellationToken.None);
+        await admission.TryAdmitAsync(startInFlight.StudyId, StudyPriority.Urgent, CancellationToken.None);
+        _time.Advance(TimeSpan.FromSeconds(30));
+
+        var freed = await new SlotReconciler(admission, _studies, _imports.Object).ReconcileAsync(CancellationToken.None);
+
+        Assert.Equal([completed.StudyId], freed);
+        Assert.Equal([startInFlight.StudyId.Value], _ledger.Ledger!.SlotHolders.Keys);
+    }
+
     private Study Study(int n, string? jobId)
     {
         Assert.True(StudyId.TryParse($"STUDY-{n:D12}", out var id));

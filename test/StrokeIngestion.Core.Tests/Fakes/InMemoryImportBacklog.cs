@@ -39,8 +39,12 @@ internal sealed class InMemoryImportBacklog : IImportBacklog
         return Task.CompletedTask;
     }
 
+    /// <summary>How often the depths were read (GetQueueAttributes, twice per read in SQS).</summary>
+    public int BacklogReads { get; private set; }
+
     public Task<QueueBacklog> GetBacklogAsync(CancellationToken cancellationToken)
     {
+        BacklogReads++;
         if (BacklogFailures.TryDequeue(out var failure))
         {
             throw failure;

@@ -30,7 +30,7 @@ public sealed class StudyStatusEndpointTests
         new RetryPolicy(2, TimeSpan.Zero, TimeSpan.Zero, (_, _) => Task.CompletedTask, () => 0),
         _time,
         new StructuredLog(new StringWriter(_logText), _time),
-        queueing ? new ImportQueueing(_backlog, new AdmissionController(_ledger, AdmissionLimits.Default, _time)) : null);
+        queueing ? new ImportQueueing(_backlog, new AdmissionController(_ledger, AdmissionLimits.Default, _time), _time) { StartAtOnce = false } : null);
 
     [Fact]
     public async Task HandleAsync_WhenTheStudyIsReady_ShouldAnswerItsPublicViewWithoutPhi()

@@ -30,7 +30,7 @@ public sealed class UploadServiceQueueingTests
     {
         var retry = new RetryPolicy(3, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(1), (_, _) => Task.CompletedTask, () => 0.5);
         var admission = new AdmissionController(_ledger, AdmissionLimits.Default, _time);
-        return new UploadService(_objects, _studies, _imports.Object, _workflows.Object, TestUploadSettings.Create(), _time, retry, retry, new ImportQueueing(_backlog, admission));
+        return new UploadService(_objects, _studies, _imports.Object, _workflows.Object, TestUploadSettings.Create(), _time, retry, retry, new ImportQueueing(_backlog, admission) { StartAtOnce = false });
     }
 
     private static UploadCommand Command(StudyPriority priority = StudyPriority.Urgent, string? key = null, string fileKey = "uploads/brain_scan.dcm") => new()
