@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.S3;
+using StrokeIngestion.Core.Admission;
 using StrokeIngestion.Core.Observability;
 using StrokeIngestion.Core.Settings;
 using StrokeIngestion.Sandbox.Api;
@@ -11,6 +12,7 @@ using StrokeIngestion.Sandbox.Faults;
 using StrokeIngestion.Sandbox.HealthImaging;
 using StrokeIngestion.Sandbox.Iam;
 using StrokeIngestion.Sandbox.Logs;
+using StrokeIngestion.Sandbox.Queues;
 using StrokeIngestion.Sandbox.Quotas;
 using StrokeIngestion.Sandbox.StepFunctions;
 using StrokeIngestion.Sandbox.Template;
@@ -27,6 +29,7 @@ internal sealed class SandboxHost : IAsyncDisposable
 {
     public const string UploadHandlerString = "StrokeIngestion.UploadHandler::StrokeIngestion.UploadHandler.Function::Handle";
     public const string ImportMonitorHandlerString = "StrokeIngestion.ImportMonitor::StrokeIngestion.ImportMonitor.Function::Handle";
+    public const string ImportDispatcherHandlerString = "StrokeIngestion.ImportDispatcher::StrokeIngestion.ImportDispatcher.Function::Handle";
 
     private readonly List<IAsyncDisposable> _owned;
 
@@ -94,6 +97,12 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// <summary>The template's metric filters over the functions' log groups, and the alarms they feed.</summary>
     public required SandboxMetrics Metrics { get; init; }
 
+    /// <summary>moto's SQS holding the template's queues, or null when the stack has none.</summary>
+    public Uri? SqsEndpoint { get; init; }
+
+    /// <summary>The event source mappings feeding the dispatcher (empty when the stack has none).</summary>
+    public IReadOnlyList<SqsEventSourceMapping> QueueMappings { get; init; } = [];
+
     /// <summary>JSON lines both functions logged (what CloudWatch Logs would hold).</summary>
     public string LambdaLogPath => LambdaLogPathFor(Options);
 
@@ -140,6 +149,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         ["TABLE"] = TableName,
         ["STATE_MACHINE_ARN"] = StateMachineArn,
         ["DATASTORE_ID"] = Options.DatastoreId,
+        ["SQS_ENDPOINT"] = SqsEndpoint?.ToString().TrimEnd('/') ?? string.Empty,
     };
 
     public ValueTask DisposeAsync() => DisposeAllAsync(_owned);
@@ -303,7 +313,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         progress.WriteLine($"sandbox: IAM enforces the template's {iam.Principals.Count} roles on every call of the functions, the state machine and HealthImaging");
         var monitorLog = FunctionLog(monitorFunction, logs, iam, lambdaLogFile, progress);
         var monitor = new ImportMonitor.Function(
-            ImportMonitor.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(monitorFunction, monitorEndpoints)), monitorLog),
+            ImportMonitor.CompositionRoot.Create(new EnvironmentReader(FunctionEnvironment(monitorFunction, monitorEndpoints, options)), monitorLog),
             monitorLog);
         var invokeMonitor = LambdaRuntimeConsole.PerInvocation(monitor.Handle);
         var monitorInvoker = new FaultingLambda((input, _) => invokeMonitor(input), faults?.Monitor ?? LambdaFaults.None, (faults?.Seed ?? 0) + 4);
@@ -334,10 +344,17 @@ internal sealed class SandboxHost : IAsyncDisposable
         owned.Add(importEvents);
         healthImaging.ImportJobEnded += (_, ended) => importEvents.Publish(ended.Event);
 
-        var uploadLog = FunctionLog(uploadFunction, logs, iam, lambdaLogFile, progress);
-        var apiEndpoints = UploadHandler.CompositionRoot.CreateEndpoints(new EnvironmentReader(FunctionEnvironment(uploadFunction, uploadEndpoints)), uploadLog);
-        var upload = new UploadHandler.Function(apiEndpoints.Upload, uploadLog, apiEndpoints.Status);
         var lambdaConcurrency = new LambdaConcurrency(options.AccountConcurrency, functions);
+        var queueing = await StartQueuesAsync(options, template, functions, iam, services, logs, lambdaLogFile, lambdaConcurrency, owned, progress, cancellationToken);
+        Uri? uploadSqs = null;
+        if (queueing.Endpoint is { } sqsUpstream)
+        {
+            uploadSqs = await iam.GateAsync(iam.RoleOf(uploadFunction.RoleArn, uploadFunction.Name), uploadFunction.Name, FaultTarget.Sqs, sqsUpstream, cancellationToken);
+        }
+
+        var uploadLog = FunctionLog(uploadFunction, logs, iam, lambdaLogFile, progress);
+        var apiEndpoints = UploadHandler.CompositionRoot.CreateEndpoints(new EnvironmentReader(FunctionEnvironment(uploadFunction, uploadEndpoints, options, uploadSqs)), uploadLog);
+        var upload = new UploadHandler.Function(apiEndpoints.Upload, uploadLog, apiEndpoints.Status);
         var api = new LocalHttpApi(LambdaRuntimeConsole.PerInvocation(upload.Handle), (faults?.Seed ?? 0) + 5)
         {
             Faults = faults?.Api ?? ApiFaults.None,
@@ -371,7 +388,85 @@ internal sealed class SandboxHost : IAsyncDisposable
             ImportEvents = importEvents,
             IamDenials = iam.Denials,
             Metrics = new SandboxMetrics(template, logs),
+            SqsEndpoint = queueing.Endpoint,
+            QueueMappings = queueing.Mappings,
         };
+    }
+
+    /// <summary>
+    /// The stack's import queues in moto, the dispatcher behind its event source mappings (polled
+    /// with the dispatcher's own role, as Lambda does) and its sweep schedule. Nothing when the
+    /// stack has no queues.
+    /// </summary>
+    private static async Task<(Uri? Endpoint, IReadOnlyList<SqsEventSourceMapping> Mappings)> StartQueuesAsync(
+        SandboxOptions options,
+        SynthesizedTemplate template,
+        IReadOnlyList<SynthesizedFunction> functions,
+        SandboxIam iam,
+        ServiceEndpoints services,
+        SandboxLogs logs,
+        TextWriter lambdaLogFile,
+        LambdaConcurrency lambdaConcurrency,
+        List<IAsyncDisposable> owned,
+        TextWriter progress,
+        CancellationToken cancellationToken)
+    {
+        if (template.ResourcesOfType(SandboxQueues.QueueType).Count == 0)
+        {
+            progress.WriteLine("sandbox: the stack has no queues; imports start inside POST /upload");
+            return (null, []);
+        }
+
+        progress.WriteLine("sandbox: starting SQS (moto) …");
+        var sqsProcess = await NodeEmulatorProcess.StartSqsAsync(null, null, cancellationToken);
+        owned.Add(sqsProcess);
+        var sqs = EmulatorResources.CreateSqsClient(sqsProcess.Endpoint);
+        owned.Add(new DisposeOnStop(sqs));
+        var queues = await SandboxQueues.CreateFromTemplateAsync(sqs, template, cancellationToken);
+        progress.WriteLine($"sandbox: SQS ready at {sqsProcess.Endpoint} with {string.Join(", ", queues.Select(q => q.Name))}");
+
+        var dispatcherFunction = functions.SingleOrDefault(f => f.Handler == ImportDispatcherHandlerString);
+        if (dispatcherFunction is null)
+        {
+            progress.WriteLine($"sandbox: the stack has queues but no function with handler {ImportDispatcherHandlerString}: nothing dispatches them");
+            return (sqsProcess.Endpoint, []);
+        }
+
+        var role = iam.RoleOf(dispatcherFunction.RoleArn, dispatcherFunction.Name);
+        var endpoints = await iam.GatesAsync(role, dispatcherFunction.Name, services, cancellationToken);
+        var dispatcherSqs = await iam.GateAsync(role, dispatcherFunction.Name, FaultTarget.Sqs, sqsProcess.Endpoint, cancellationToken);
+        var log = FunctionLog(dispatcherFunction, logs, iam, lambdaLogFile, progress);
+
+        // Its refusals are held on the sandbox's clock, like every other wait.
+        var built = ImportDispatcher.CompositionRoot.Create(
+            new EnvironmentReader(FunctionEnvironment(dispatcherFunction, endpoints, options, dispatcherSqs)),
+            log,
+            DispatchBatch.DefaultHoldBudget * Math.Min(options.TimeScale, options.TimeoutScale));
+        var dispatcher = new ImportDispatcher.Function(built.Batch, built.Reconciler, log);
+        var invoke = LambdaRuntimeConsole.PerInvocation(dispatcher.Handle);
+
+        // Lambda polls with the function's execution role: a role without sqs:ReceiveMessage gets nothing.
+        var pollerSqs = EmulatorResources.CreateSqsClient(dispatcherSqs);
+        owned.Add(new DisposeOnStop(pollerSqs));
+        var mappings = new List<SqsEventSourceMapping>();
+        foreach (var definition in EventSourceMappingDefinition.FromTemplate(template).Where(m => m.FunctionName == dispatcherFunction.Name))
+        {
+            var queue = queues.SingleOrDefault(q => q.Arn == definition.QueueArn)
+                ?? throw new TemplateResolutionException($"{definition.LogicalId} reads {definition.QueueArn}, which the template does not define.");
+            var mapping = SqsEventSourceMapping.Start(definition, pollerSqs, queue.Url, invoke, lambdaConcurrency.For(dispatcherFunction), progress);
+            owned.Add(mapping);
+            mappings.Add(mapping);
+            progress.WriteLine($"sandbox: {queue.Name} feeds {dispatcherFunction.Name} (batch {definition.BatchSize}, {definition.MaximumConcurrency} at once)");
+        }
+
+        foreach (var (name, rate, input) in ScheduledRule.Find(template, dispatcherFunction.Arn))
+        {
+            var period = rate * options.TimeScale;
+            owned.Add(ScheduledRule.Start(name, period, input, iam.AsRuleTarget(template, name, dispatcherFunction, invoke)));
+            progress.WriteLine($"sandbox: rule {name} invokes {dispatcherFunction.Name} with {input} every {period.TotalSeconds:0.#} s");
+        }
+
+        return (sqsProcess.Endpoint, mappings);
     }
 
     /// <summary>
@@ -390,8 +485,14 @@ internal sealed class SandboxHost : IAsyncDisposable
     }
 
     /// <summary>The function's environment from the template, plus what the Lambda runtime and the sandbox add.</summary>
-    private static Dictionary<string, string> FunctionEnvironment(SynthesizedFunction function, AwsEndpoints endpoints) =>
-        new(function.Environment, StringComparer.Ordinal)
+    /// <remarks>
+    /// The functions run on real time, the sandbox's quotas on its clock: the admission rate the
+    /// stack sets (<c>IMPORT_START_TPS</c>) is scaled to the same clock, so the functions pace
+    /// StartDICOMImportJob exactly as fast as the emulator's quota allows.
+    /// </remarks>
+    private static Dictionary<string, string> FunctionEnvironment(SynthesizedFunction function, AwsEndpoints endpoints, SandboxOptions options, Uri? sqs = null)
+    {
+        var environment = new Dictionary<string, string>(function.Environment, StringComparer.Ordinal)
         {
             ["AWS_REGION"] = SandboxOptions.Region,
             ["AWS_ENDPOINT_URL_S3"] = $"{endpoints.S3}",
@@ -399,6 +500,19 @@ internal sealed class SandboxHost : IAsyncDisposable
             ["AWS_ENDPOINT_URL_MEDICAL_IMAGING"] = $"{endpoints.HealthImaging}",
             ["AWS_ENDPOINT_URL_SFN"] = $"{endpoints.StepFunctions}",
         };
+        if (sqs is not null)
+        {
+            environment["AWS_ENDPOINT_URL_SQS"] = $"{sqs}";
+        }
+
+        if (environment.TryGetValue("IMPORT_START_TPS", out var tps)
+            && double.TryParse(tps, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate))
+        {
+            environment["IMPORT_START_TPS"] = (rate / options.TimeScale).ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        return environment;
+    }
 
     private static TableDefinition TableFromTemplate(SynthesizedTemplate template, string tableName)
     {

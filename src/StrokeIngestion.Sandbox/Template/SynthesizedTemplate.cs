@@ -176,6 +176,9 @@ internal sealed class SynthesizedTemplate
         {
             StateMachineType => GetAtt(name, "Arn"),
             DatastoreType => GetAtt(name, "DatastoreId"),
+
+            // A queue's Ref is its URL, as CloudFormation gives it.
+            "AWS::SQS::Queue" => $"https://sqs.{Context.Region}.{Context.UrlSuffix}/{Context.AccountId}/{PhysicalName(resource)}",
             _ => PhysicalName(resource),
         };
     }
