@@ -14,6 +14,7 @@ internal sealed class IngestionStack : Stack
 {
     public const string UploadHandlerName = "StrokeIngestion.UploadHandler::StrokeIngestion.UploadHandler.Function::Handle";
     public const string ImportMonitorHandlerName = "StrokeIngestion.ImportMonitor::StrokeIngestion.ImportMonitor.Function::Handle";
+    public const string ImportDispatcherHandlerName = "StrokeIngestion.ImportDispatcher::StrokeIngestion.ImportDispatcher.Function::Handle";
 
     // Upload: Lambda's CPU share grows with memory, and this function sits on a caller's
     // synchronous path (DICOM header checks, S3 copies, three AWS calls) where cold starts are
@@ -23,9 +24,17 @@ internal sealed class IngestionStack : Stack
     // Monitor: two small reads per poll, off any user's path; half the memory halves the cost.
     public const int MonitorMemoryMb = 512;
 
+    // Dispatcher: the upload's former copy-and-start work (32 S3 calls at once, three AWS calls)
+    // for up to 10 studies a batch; Lambda's network and CPU share grow with memory, as for the upload.
+    public const int DispatcherMemoryMb = 1024;
+
     // Below the HTTP API's fixed 30 s integration timeout, so the caller sees our error, not a 504.
     public static readonly Duration UploadTimeout = Duration.Seconds(29);
     public static readonly Duration MonitorTimeout = Duration.Seconds(60);
+
+    // Off the caller's path: room for a 5,000-file study's resumable copy. The queues' visibility
+    // timeout is six times this (ImportQueues).
+    public static readonly Duration DispatcherTimeout = Duration.Seconds(120);
 
     // Reserved concurrency is opt-in (context uploadReservedConcurrency/monitorReservedConcurrency):
     // Lambda keeps 100 executions unreserved, so any reservation fails the deploy on an account
@@ -66,12 +75,24 @@ internal sealed class IngestionStack : Stack
             ReservedConcurrency: config.MonitorReservedConcurrency,
             Architecture: config.Architecture,
             Logs: Logs,
-            Environment: shared,
+            // The monitor frees an ended import's job slot in the admission ledger.
+            Environment: new Dictionary<string, string>(shared).With(ImportQueues.AdmissionEnvironment(config.Admission)),
             Network: Network?.Placement));
         GrantMonitor(ImportMonitor.Role, project);
 
+        Queues = new ImportQueues(this, "ImportQueues", new ImportQueuesProps(project, DispatcherTimeout));
+        var queueing = Queues.Environment(config.Admission);
+
         Workflow = new ImportWorkflow(this, "ImportWorkflow", new ImportWorkflowProps(
             project, ImportMonitor.Function, Studies.Table, Logs, Datastore.DatastoreId, config.ImportEventWaitSeconds));
+
+        // What UploadSettings.Load reads, for the upload handler and the dispatcher alike.
+        var importStart = new Dictionary<string, string>(shared)
+        {
+            ["IMPORT_ROLE_ARN"] = Datastore.ImportRole.RoleArn,
+            ["STATE_MACHINE_ARN"] = Workflow.StateMachine.StateMachineArn,
+            ["ALLOWED_MODALITIES"] = "CT,MR",
+        };
 
         UploadHandler = new IngestionFunction(this, "UploadHandler", new IngestionFunctionProps(
             FunctionName: $"{project}-upload-handler",
@@ -83,14 +104,25 @@ internal sealed class IngestionStack : Stack
             ReservedConcurrency: config.UploadReservedConcurrency,
             Architecture: config.Architecture,
             Logs: Logs,
-            Environment: new Dictionary<string, string>(shared)
-            {
-                ["IMPORT_ROLE_ARN"] = Datastore.ImportRole.RoleArn,
-                ["STATE_MACHINE_ARN"] = Workflow.StateMachine.StateMachineArn,
-                ["ALLOWED_MODALITIES"] = "CT,MR",
-            },
+            // It queues studies and estimates their start from the queue backlog.
+            Environment: new Dictionary<string, string>(importStart).With(queueing),
             Network: Network?.Placement));
         GrantUpload(UploadHandler.Role);
+
+        ImportDispatcher = new IngestionFunction(this, "ImportDispatcher", new IngestionFunctionProps(
+            FunctionName: $"{project}-import-dispatcher",
+            Description: "Admits queued studies under HealthImaging's quotas: copies each, starts its import and the monitoring workflow",
+            AssetDirectory: config.ImportDispatcherAsset,
+            Handler: ImportDispatcherHandlerName,
+            MemorySizeMb: DispatcherMemoryMb,
+            Timeout: DispatcherTimeout,
+            // The event source mappings' MaximumConcurrency bounds it (ImportQueues).
+            ReservedConcurrency: null,
+            Architecture: config.Architecture,
+            Logs: Logs,
+            Environment: new Dictionary<string, string>(importStart).With(queueing),
+            Network: Network?.Placement));
+        GrantDispatcher(ImportDispatcher.Role);
 
         Api = new IngestionApi(this, "IngestionApi", new IngestionApiProps(
             project, UploadHandler.Function, config.CorsAllowedOrigins, config.Jwt, Logs));
@@ -109,6 +141,8 @@ internal sealed class IngestionStack : Stack
             config.AlarmEmail,
             UploadHandler.Function,
             ImportMonitor.Function,
+            ImportDispatcher.Function,
+            Queues,
             ImportMonitor.LogGroup,
             Workflow.StateMachine,
             Studies.Table,
@@ -139,6 +173,12 @@ internal sealed class IngestionStack : Stack
 
     public IngestionFunction UploadHandler { get; }
 
+    /// <summary>Admits queued studies (issue 11): fed by both import queues, swept every five minutes.</summary>
+    public IngestionFunction ImportDispatcher { get; }
+
+    /// <summary>The urgent and routine import queues, their DLQs, mappings and sweep schedule.</summary>
+    public ImportQueues Queues { get; }
+
     public ImportWorkflow Workflow { get; }
 
     public IngestionApi Api { get; }
@@ -167,9 +207,46 @@ internal sealed class IngestionStack : Stack
             EndpointPolicy.Allow(["medical-imaging:StartDICOMImportJob", "medical-imaging:GetDICOMImportJob"], Datastore.DatastoreArn));
         network.AddInterfaceEndpoint("StepFunctionsEndpoint", "states",
             EndpointPolicy.Allow(["states:StartExecution", "states:SendTaskSuccess"], ImportWorkflow.StateMachineArnFor(this, project)));
+        network.AddInterfaceEndpoint("SqsEndpoint", "sqs",
+            EndpointPolicy.Allow(ImportQueues.CalledFromFunctionActions, Queues.QueueArns));
     }
 
     private void GrantUpload(Role role)
+    {
+        GrantImportStart(role);
+        Queues.GrantEnqueue(role);
+        NagSuppressions.DefaultPolicyOf(role).SuppressNag(
+            "AwsSolutions-IAM5",
+            "Objects under one prefix each: the handler reads the files a client uploaded under uploads/ "
+            + "(keys chosen by the client) and copies them to a per-study folder under imports/ (named at "
+            + "run time). It cannot read imports/ or touch import-output/.",
+            NagFinding.Resource(this, Storage.ObjectsArn(UploadStorage.UploadPrefix)),
+            NagFinding.Resource(this, Storage.ObjectsArn(UploadStorage.ImportInputPrefix)));
+    }
+
+    private void GrantDispatcher(Role role)
+    {
+        GrantImportStart(role);
+        // The resumable copy lists the study's folder under imports/ to skip finished copies.
+        role.AddToPolicy(ListUnder("ListImportCopies", UploadStorage.ImportInputPrefix));
+        // The sweep asks HealthImaging about jobs holding a slot.
+        role.AddToPolicy(Allow("ReadImportJob", ["medical-imaging:GetDICOMImportJob"], Datastore.DatastoreArn));
+        Queues.ConnectDispatcher(ImportDispatcher.Function, role);
+        NagSuppressions.DefaultPolicyOf(role).SuppressNag(
+            "AwsSolutions-IAM5",
+            "Objects under one prefix each: the dispatcher reads and checks the files a client uploaded under "
+            + "uploads/ (keys chosen by the client) and copies them to a per-study folder under imports/ (named "
+            + "at run time), which it may also list to resume a copy. It cannot touch import-output/.",
+            NagFinding.Resource(this, Storage.ObjectsArn(UploadStorage.UploadPrefix)),
+            NagFinding.Resource(this, Storage.ObjectsArn(UploadStorage.ImportInputPrefix)));
+    }
+
+    /// <summary>
+    /// Reading a study's uploaded files, copying them for the import, recording the study, starting
+    /// its import and its workflow: what the upload handler does inline and the dispatcher does from
+    /// the queues. The same statements (and Sids) on both roles.
+    /// </summary>
+    private void GrantImportStart(Role role)
     {
         role.AddToPolicy(Allow("ReadUploadedFiles", ["s3:GetObject", "s3:GetObjectVersion"],
             Storage.ObjectsArn(UploadStorage.UploadPrefix)));
@@ -190,13 +267,6 @@ internal sealed class IngestionStack : Stack
             },
         }));
         role.AddToPolicy(Allow("StartMonitoring", ["states:StartExecution"], Workflow.StateMachine.StateMachineArn));
-        NagSuppressions.DefaultPolicyOf(role).SuppressNag(
-            "AwsSolutions-IAM5",
-            "Objects under one prefix each: the handler reads the files a client uploaded under uploads/ "
-            + "(keys chosen by the client) and copies them to a per-study folder under imports/ (named at "
-            + "run time). It cannot read imports/ or touch import-output/.",
-            NagFinding.Resource(this, Storage.ObjectsArn(UploadStorage.UploadPrefix)),
-            NagFinding.Resource(this, Storage.ObjectsArn(UploadStorage.ImportInputPrefix)));
     }
 
     private void GrantMonitor(Role role, string project)
@@ -204,7 +274,9 @@ internal sealed class IngestionStack : Stack
         role.AddToPolicy(Allow("ReadImportJob", ["medical-imaging:GetDICOMImportJob"], Datastore.DatastoreArn));
         role.AddToPolicy(Allow("ReadImportReports", ["s3:GetObject"], Storage.ObjectsArn(UploadStorage.ImportOutputPrefix)));
         role.AddToPolicy(ListUnder("ListImportReports", UploadStorage.ImportOutputPrefix));
-        role.AddToPolicy(Allow("UpdateStudyRecords", ["dynamodb:GetItem", "dynamodb:UpdateItem"], Studies.Table.TableArn));
+        // PutItem: freeing a job slot rewrites the admission ledger item (study_id ADMISSION#LEDGER),
+        // which is written whole under a version condition.
+        role.AddToPolicy(Allow("UpdateStudyRecords", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Studies.Table.TableArn));
         role.AddToPolicy(Allow("ResumeWorkflow", ["states:SendTaskSuccess"],
             ImportWorkflow.StateMachineArnFor(this, project)));
         NagSuppressions.DefaultPolicyOf(role).SuppressNag(

@@ -36,6 +36,19 @@ internal sealed record VpcSettings(VpcMode Mode, string? VpcId, IReadOnlyList<st
     public static readonly VpcSettings Create = new(VpcMode.Create, null, [], []);
 }
 
+/// <summary>
+/// The HealthImaging quotas the dispatcher admits imports under: StartDICOMImportJob calls per
+/// second, concurrent import jobs per datastore, and the job slots only urgent studies may use.
+/// </summary>
+internal sealed record AdmissionConfig(double ImportStartTps, int MaxConcurrentImportJobs, int UrgentReservedJobs)
+{
+    /// <summary>HealthImaging's default quotas (1 TPS, 100 jobs) with a tenth of the slots kept for urgent studies.</summary>
+    public static readonly AdmissionConfig Default = new(1, 100, 10);
+
+    /// <summary>StartDICOMImportJob's burst: HealthImaging's, not configurable.</summary>
+    public const int ImportStartBurst = 2;
+}
+
 /// <summary>Issuer and audiences of a JWT authorizer; configured together or not at all.</summary>
 internal sealed record JwtSettings(string Issuer, IReadOnlyList<string> Audiences);
 
@@ -54,6 +67,7 @@ internal sealed record StackConfig(
     LambdaArchitecture Architecture,
     string UploadHandlerAsset,
     string ImportMonitorAsset,
+    string ImportDispatcherAsset,
     int ImportEventWaitSeconds)
 {
     /// <summary>Retention of every log group the stack creates.</summary>
@@ -77,6 +91,9 @@ internal sealed record StackConfig(
     /// <summary>Executions reserved for the import monitor; null (the default) reserves none.</summary>
     public int? MonitorReservedConcurrency { get; init; }
 
+    /// <summary>HealthImaging's quotas the import admission holds to (context <c>importStartTps</c>, <c>maxConcurrentImportJobs</c>, <c>urgentReservedJobs</c>).</summary>
+    public AdmissionConfig Admission { get; init; } = AdmissionConfig.Default;
+
     public const string ProjectNameKey = "projectName";
     public const string StackNameKey = "stackName";
     public const string KmsKeyArnKey = "kmsKeyArn";
@@ -88,6 +105,7 @@ internal sealed record StackConfig(
     public const string ArchitectureKey = "architecture";
     public const string UploadHandlerAssetKey = "uploadHandlerAsset";
     public const string ImportMonitorAssetKey = "importMonitorAsset";
+    public const string ImportDispatcherAssetKey = "importDispatcherAsset";
     public const string ImportEventWaitSecondsKey = "importEventWaitSeconds";
 
     public const string DefaultProjectName = "stroke-detection-ai";
@@ -106,6 +124,7 @@ internal sealed record StackConfig(
 
     public const string DefaultUploadHandlerAsset = "artifacts/upload-handler";
     public const string DefaultImportMonitorAsset = "artifacts/import-monitor";
+    public const string DefaultImportDispatcherAsset = "artifacts/import-dispatcher";
 
     /// <summary>The retention periods CloudWatch Logs accepts, in days.</summary>
     public static readonly IReadOnlyDictionary<int, RetentionDays> RetentionPeriods = new Dictionary<int, RetentionDays>
@@ -229,6 +248,8 @@ internal sealed record StackConfig(
 
         var uploadAsset = ReadAsset(context, UploadHandlerAssetKey, DefaultUploadHandlerAsset, baseDirectory, errors);
         var monitorAsset = ReadAsset(context, ImportMonitorAssetKey, DefaultImportMonitorAsset, baseDirectory, errors);
+        var dispatcherAsset = ReadAsset(context, ImportDispatcherAssetKey, DefaultImportDispatcherAsset, baseDirectory, errors);
+        var admission = ReadAdmission(context, errors);
 
         var vpc = ReadVpc(context, errors);
         var auditTrail = ReadFlag(context, AuditTrailKey, errors);
@@ -249,8 +270,10 @@ internal sealed record StackConfig(
             architecture,
             uploadAsset,
             monitorAsset,
+            dispatcherAsset,
             eventWait)
         {
+            Admission = admission,
             Vpc = vpc,
             AuditTrail = auditTrail,
             UploadReservedConcurrency = uploadReserved,
@@ -270,6 +293,42 @@ internal sealed record StackConfig(
 
         return reserved;
     }
+
+    // ---- Import admission under HealthImaging quotas (issue 11) ----
+
+    public const string ImportStartTpsKey = "importStartTps";
+    public const string MaxConcurrentImportJobsKey = "maxConcurrentImportJobs";
+    public const string UrgentReservedJobsKey = "urgentReservedJobs";
+
+    private static AdmissionConfig ReadAdmission(Func<string, object?> context, List<string> errors)
+    {
+        var tps = AdmissionConfig.Default.ImportStartTps;
+        var tpsText = ReadString(context, ImportStartTpsKey);
+        if (tpsText is not null
+            && (!double.TryParse(tpsText, NumberStyles.Float, CultureInfo.InvariantCulture, out tps) || !double.IsFinite(tps) || tps <= 0))
+        {
+            errors.Add($"Context '{ImportStartTpsKey}' must be a positive number of StartDICOMImportJob calls per second, the account's HealthImaging quota (got '{tpsText}').");
+            tps = AdmissionConfig.Default.ImportStartTps;
+        }
+
+        var maxJobs = ReadWholeNumber(context, MaxConcurrentImportJobsKey, "import jobs", errors) ?? AdmissionConfig.Default.MaxConcurrentImportJobs;
+        if (maxJobs < 1)
+        {
+            errors.Add($"Context '{MaxConcurrentImportJobsKey}' must be at least 1 import job, the datastore's concurrent-import quota (got {maxJobs}).");
+            maxJobs = AdmissionConfig.Default.MaxConcurrentImportJobs;
+        }
+
+        var reserved = ReadWholeNumber(context, UrgentReservedJobsKey, "import jobs", errors) ?? AdmissionConfig.Default.UrgentReservedJobs;
+        if (reserved < 0 || reserved >= maxJobs)
+        {
+            errors.Add($"Context '{UrgentReservedJobsKey}' must be 0 or more and less than '{MaxConcurrentImportJobsKey}' ({maxJobs}), or routine studies would never start (got {reserved}).");
+            reserved = 0;
+        }
+
+        return new AdmissionConfig(tps, maxJobs, reserved);
+    }
+
+    // ---- end of issue 11 block ----
 
     // ---- Network isolation and audit trail (issue 16) ----
 

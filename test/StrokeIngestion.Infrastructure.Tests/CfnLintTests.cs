@@ -100,7 +100,7 @@ public sealed partial class CfnLintTests(DefaultStackFixture stack)
         var outdir = Path.Combine(folder, region);
         var bundle = Directory.CreateDirectory(Path.Combine(folder, "bundle")).FullName;
         var context = CdkJson.Context();
-        context[StackConfig.UploadHandlerAssetKey] = context[StackConfig.ImportMonitorAssetKey] = bundle;
+        context[StackConfig.UploadHandlerAssetKey] = context[StackConfig.ImportMonitorAssetKey] = context[StackConfig.ImportDispatcherAssetKey] = bundle;
         var app = new App(new AppProps { Context = context, Outdir = outdir });
         var config = StackConfig.FromContext(key => app.Node.TryGetContext(key), folder);
         var regional = new IngestionStack(app, config.StackName, config, new StackProps

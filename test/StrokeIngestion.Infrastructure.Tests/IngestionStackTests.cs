@@ -132,11 +132,18 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
         var logs = stack.LogicalId(stack.Stack.UploadHandler.LogGroup);
         var importRole = stack.LogicalId(stack.Stack.Datastore.ImportRole);
         var machine = stack.LogicalId(stack.Stack.Workflow.StateMachine);
+        var urgent = stack.LogicalId(stack.Stack.Queues.Urgent);
+        var routine = stack.LogicalId(stack.Stack.Queues.Routine);
 
         var statements = PolicyStatements.Flatten(PolicyStatements.OfRole(stack, role), stack.Placeholders);
 
         Assert.Equal(
             Sorted(
+                // Queues studies and reads the backlog of the two main queues, never their DLQs.
+                $"Allow sqs:GetQueueAttributes {{{routine}.Arn}}",
+                $"Allow sqs:GetQueueAttributes {{{urgent}.Arn}}",
+                $"Allow sqs:SendMessage {{{routine}.Arn}}",
+                $"Allow sqs:SendMessage {{{urgent}.Arn}}",
                 "Allow dynamodb:GetItem {StudyMetadataTable.Arn}",
                 "Allow dynamodb:PutItem {StudyMetadataTable.Arn}",
                 "Allow dynamodb:UpdateItem {StudyMetadataTable.Arn}",
@@ -166,6 +173,8 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
         Assert.Equal(
             Sorted(
                 "Allow dynamodb:GetItem {StudyMetadataTable.Arn}",
+                // Freeing a job slot rewrites the admission ledger item.
+                "Allow dynamodb:PutItem {StudyMetadataTable.Arn}",
                 "Allow dynamodb:UpdateItem {StudyMetadataTable.Arn}",
                 $"Allow logs:CreateLogStream {{{logs}.Arn}}",
                 $"Allow logs:PutLogEvents {{{logs}.Arn}}",
@@ -181,6 +190,64 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
                 "Allow xray:PutTelemetryRecords *",
                 "Allow xray:PutTraceSegments *"),
             statements);
+    }
+
+    [Fact]
+    public void ImportDispatcherRole_ShouldGrantExactlyWhatTheDispatcherAndItsEventSourceMappingsCall()
+    {
+        var role = stack.LogicalId(stack.Stack.ImportDispatcher.Role);
+        var logs = stack.LogicalId(stack.Stack.ImportDispatcher.LogGroup);
+        var importRole = stack.LogicalId(stack.Stack.Datastore.ImportRole);
+        var machine = stack.LogicalId(stack.Stack.Workflow.StateMachine);
+        var urgent = stack.LogicalId(stack.Stack.Queues.Urgent);
+        var routine = stack.LogicalId(stack.Stack.Queues.Routine);
+
+        var statements = PolicyStatements.Flatten(PolicyStatements.OfRole(stack, role), stack.Placeholders);
+
+        Assert.Equal(
+            Sorted(
+                "Allow dynamodb:GetItem {StudyMetadataTable.Arn}",
+                "Allow dynamodb:PutItem {StudyMetadataTable.Arn}",
+                "Allow dynamodb:UpdateItem {StudyMetadataTable.Arn}",
+                "Allow iam:PassRole {" + importRole + """.Arn} if {"StringEquals":{"iam:PassedToService":"medical-imaging.amazonaws.com"}}""",
+                $"Allow logs:CreateLogStream {{{logs}.Arn}}",
+                $"Allow logs:PutLogEvents {{{logs}.Arn}}",
+                // The sweep asks about jobs holding a slot.
+                "Allow medical-imaging:GetDICOMImportJob {ImagingDatastore.DatastoreArn}",
+                "Allow medical-imaging:StartDICOMImportJob {ImagingDatastore.DatastoreArn}",
+                "Allow s3:GetObject {DicomUploadBucket.Arn}/uploads/*",
+                "Allow s3:GetObjectVersion {DicomUploadBucket.Arn}/uploads/*",
+                """Allow s3:ListBucket {DicomUploadBucket.Arn} if {"StringLike":{"s3:prefix":"imports/*"}}""",
+                """Allow s3:ListBucket {DicomUploadBucket.Arn} if {"StringLike":{"s3:prefix":"uploads/*"}}""",
+                "Allow s3:PutObject {DicomUploadBucket.Arn}/imports/*",
+                // Both main queues (not their DLQs): the mappings' polling and the dispatcher's postponement.
+                $"Allow sqs:ChangeMessageVisibility {{{routine}.Arn}}",
+                $"Allow sqs:ChangeMessageVisibility {{{urgent}.Arn}}",
+                $"Allow sqs:DeleteMessage {{{routine}.Arn}}",
+                $"Allow sqs:DeleteMessage {{{urgent}.Arn}}",
+                $"Allow sqs:GetQueueAttributes {{{routine}.Arn}}",
+                $"Allow sqs:GetQueueAttributes {{{urgent}.Arn}}",
+                $"Allow sqs:ReceiveMessage {{{routine}.Arn}}",
+                $"Allow sqs:ReceiveMessage {{{urgent}.Arn}}",
+                $"Allow states:StartExecution {{{machine}}}",
+                "Allow xray:PutTelemetryRecords *",
+                "Allow xray:PutTraceSegments *"),
+            statements);
+    }
+
+    [Fact]
+    public void ImportStartGrants_ShouldBeTheSameStatementsWithTheSameSidsOnTheUploadHandlerAndTheDispatcher()
+    {
+        static Dictionary<string, string> BySid(StackFixture fixture, string role) => PolicyStatements.OfRole(fixture, role)
+            .Where(s => s["Sid"] is not null)
+            .ToDictionary(s => s["Sid"]?.GetValue<string>() ?? string.Empty, s => s.ToJsonString());
+        var upload = BySid(stack, stack.LogicalId(stack.Stack.UploadHandler.Role));
+        var dispatcher = BySid(stack, stack.LogicalId(stack.Stack.ImportDispatcher.Role));
+
+        foreach (var sid in new[] { "ReadUploadedFiles", "ListUploadedFiles", "CopyToImportFolder", "WriteStudyRecords", "StartImport", "PassImportRole", "StartMonitoring" })
+        {
+            Assert.Equal(upload[sid], dispatcher[sid]);
+        }
     }
 
     [Fact]

@@ -29,6 +29,7 @@ public sealed class ProgramTests
             ["vpc"] = vpc,
             ["uploadHandlerAsset"] = output,
             ["importMonitorAsset"] = output,
+            ["importDispatcherAsset"] = output,
         });
 
         Assert.Equal(1, result.ExitCode);
@@ -95,7 +96,7 @@ public sealed class ProgramTests
         {
             // cdk.json's context (feature flags included), as the CLI would pass it.
             var context = CdkJson.Context();
-            context["uploadHandlerAsset"] = context["importMonitorAsset"] = output.CreateSubdirectory("bundles").FullName;
+            context["uploadHandlerAsset"] = context["importMonitorAsset"] = context["importDispatcherAsset"] = output.CreateSubdirectory("bundles").FullName;
             var environment = new Dictionary<string, string>
             {
                 ["CDK_CONTEXT_JSON"] = JsonSerializer.Serialize(context),

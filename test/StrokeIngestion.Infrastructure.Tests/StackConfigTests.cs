@@ -12,6 +12,7 @@ public sealed class StackConfigTests : IDisposable
         // The default bundle locations, relative to the base directory like cdk.json's.
         _root.CreateSubdirectory("artifacts/upload-handler");
         _root.CreateSubdirectory("artifacts/import-monitor");
+        _root.CreateSubdirectory("artifacts/import-dispatcher");
     }
 
     public void Dispose() => _root.Delete(recursive: true);
@@ -32,7 +33,58 @@ public sealed class StackConfigTests : IDisposable
         Assert.Equal(LambdaArchitecture.Arm64, config.Architecture);
         Assert.Equal(Path.Combine(_root.FullName, "artifacts", "upload-handler"), config.UploadHandlerAsset);
         Assert.Equal(Path.Combine(_root.FullName, "artifacts", "import-monitor"), config.ImportMonitorAsset);
+        Assert.Equal(Path.Combine(_root.FullName, "artifacts", "import-dispatcher"), config.ImportDispatcherAsset);
         Assert.Equal(600, config.ImportEventWaitSeconds);
+        Assert.Equal(new AdmissionConfig(1, 100, 10), config.Admission);
+    }
+
+    [Theory]
+    [InlineData(0.5, "250", 0, 0.5, 250, 0)]
+    [InlineData("40", 400.0, "50", 40, 400, 50)]
+    [InlineData("1", "1", "0", 1, 1, 0)]
+    public void FromContext_WhenAdmissionLimitsAreValid_ShouldAcceptNumberOrText(object tps, object maxJobs, object reserved, double expectedTps, int expectedMax, int expectedReserved)
+    {
+        var config = Read(new() { ["importStartTps"] = tps, ["maxConcurrentImportJobs"] = maxJobs, ["urgentReservedJobs"] = reserved });
+
+        Assert.Equal(new AdmissionConfig(expectedTps, expectedMax, expectedReserved), config.Admission);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("fast")]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    public void FromContext_WhenImportStartTpsIsNotAPositiveNumber_ShouldRejectItNamingTheKey(string value)
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["importStartTps"] = value }));
+
+        Assert.Contains("'importStartTps'", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-100")]
+    [InlineData("100.5")]
+    [InlineData("many")]
+    public void FromContext_WhenMaxConcurrentImportJobsIsNotAPositiveWholeNumber_ShouldRejectItNamingTheKey(string value)
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["maxConcurrentImportJobs"] = value, ["urgentReservedJobs"] = "0" }));
+
+        Assert.Contains("'maxConcurrentImportJobs'", Assert.Single(error.Errors), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("-1", "100")]
+    [InlineData("100", "100")]
+    [InlineData("10", "5")]
+    [InlineData("2.5", "100")]
+    [InlineData("some", "100")]
+    public void FromContext_WhenUrgentReservedJobsIsNegativeNotWholeOrNotBelowTheCeiling_ShouldRejectItNamingTheKey(string reserved, string maxJobs)
+    {
+        var error = Assert.Throws<StackConfigException>(() => Read(new() { ["urgentReservedJobs"] = reserved, ["maxConcurrentImportJobs"] = maxJobs }));
+
+        Assert.Contains("'urgentReservedJobs'", Assert.Single(error.Errors), StringComparison.Ordinal);
     }
 
     [Theory]

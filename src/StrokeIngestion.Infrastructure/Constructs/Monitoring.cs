@@ -20,6 +20,8 @@ internal sealed record MonitoringProps(
     string? AlarmEmail,
     IFunction UploadFunction,
     IFunction MonitorFunction,
+    IFunction DispatcherFunction,
+    ImportQueues ImportQueues,
     ILogGroup MonitorLogGroup,
     StateMachine StateMachine,
     ITable StudyTable,
@@ -40,6 +42,15 @@ internal sealed class Monitoring : Construct
 
     /// <summary>Studies per hour that ended without an import-end event before someone is told.</summary>
     public const int ImportEventsMissingThreshold = 3;
+
+    /// <summary>
+    /// An urgent study still unstarted after this is worth a page: with free slots and 1 TPS it
+    /// starts within seconds, so five minutes means the ceiling is full or the dispatcher is failing.
+    /// </summary>
+    public static readonly Duration UrgentQueueAgeThreshold = Duration.Minutes(5);
+
+    /// <summary>Routine studies may wait behind a backlog; a quarter of an hour without a start is not normal.</summary>
+    public static readonly Duration RoutineQueueAgeThreshold = Duration.Minutes(15);
 
     public Monitoring(Construct scope, string id, MonitoringProps props)
         : base(scope, id)
@@ -131,6 +142,18 @@ internal sealed class Monitoring : Construct
                 "The import monitor failed repeatedly; imports may be stuck or marked monitor_error."),
             SumAlarm("ImportMonitorThrottles", $"{project}-import-monitor-throttles", props.MonitorFunction.MetricThrottles(), 1,
                 "Import status checks were throttled by Lambda concurrency."),
+            // Partial batch responses report postponed messages without an error: an Errors datapoint
+            // is a crashed batch, whose messages all come back.
+            SumAlarm("ImportDispatcherErrors", $"{project}-import-dispatcher-errors", props.DispatcherFunction.MetricErrors(), 3,
+                "The import dispatcher failed repeatedly; queued studies are not being started."),
+            QueueAgeAlarm("UrgentQueueAge", $"{project}-import-urgent-oldest-message-age", props.ImportQueues.Urgent, UrgentQueueAgeThreshold,
+                "An urgent study has waited in the import queue too long: check the dispatcher, the admission ledger's slots and HealthImaging's quotas."),
+            QueueAgeAlarm("RoutineQueueAge", $"{project}-import-routine-oldest-message-age", props.ImportQueues.Routine, RoutineQueueAgeThreshold,
+                "A routine study has waited in the import queue too long: check the dispatcher and HealthImaging's quotas."),
+            DeadLetterAlarm("UrgentDeadLetters", $"{project}-import-urgent-dead-letters", props.ImportQueues.UrgentDeadLetterQueue,
+                "An urgent study's queue message was moved to the DLQ: its import never started. Replay it after fixing the cause."),
+            DeadLetterAlarm("RoutineDeadLetters", $"{project}-import-routine-dead-letters", props.ImportQueues.RoutineDeadLetterQueue,
+                "A routine study's queue message was moved to the DLQ: its import never started. Replay it after fixing the cause."),
             SumAlarm("WorkflowExecutionsFailed", $"{project}-processing-failed", props.StateMachine.MetricFailed(), 1,
                 "A processing execution failed: an import failed or could not be monitored."),
             SumAlarm("WorkflowExecutionsTimedOut", $"{project}-processing-timed-out", props.StateMachine.MetricTimedOut(), 1,
@@ -214,6 +237,17 @@ internal sealed class Monitoring : Construct
             Graph("Study table consumed capacity", fiveMinutes,
                 props.StudyTable.MetricConsumedReadCapacityUnits(new MetricOptions { Label = "read units" }),
                 props.StudyTable.MetricConsumedWriteCapacityUnits(new MetricOptions { Label = "write units" })));
+        Dashboard.AddWidgets(
+            Graph("Import queues: messages waiting", fiveMinutes,
+                props.ImportQueues.Urgent.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Label = "urgent", Statistic = Stats.MAXIMUM }),
+                props.ImportQueues.Routine.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Label = "routine", Statistic = Stats.MAXIMUM })),
+            Graph("Import queues: oldest message (s)", fiveMinutes,
+                props.ImportQueues.Urgent.MetricApproximateAgeOfOldestMessage(new MetricOptions { Label = "urgent", Statistic = Stats.MAXIMUM }),
+                props.ImportQueues.Routine.MetricApproximateAgeOfOldestMessage(new MetricOptions { Label = "routine", Statistic = Stats.MAXIMUM })),
+            Graph("Import dispatcher", fiveMinutes,
+                props.DispatcherFunction.MetricInvocations(new MetricOptions { Label = "invocations" }),
+                props.DispatcherFunction.MetricErrors(new MetricOptions { Label = "errors" }),
+                props.DispatcherFunction.MetricThrottles(new MetricOptions { Label = "throttles" })));
         // Labelled here only: a label on the alarm's metric would render it as a metric-math alarm.
         Dashboard.AddWidgets(Graph(
             "Imports ended without their event (per hour)",
@@ -255,6 +289,30 @@ internal sealed class Monitoring : Construct
         Width = 8,
         Height = 6,
     });
+
+    private Alarm QueueAgeAlarm(string id, string name, Queue queue, Duration threshold, string description) =>
+        new(this, id, new AlarmProps
+        {
+            AlarmName = name,
+            AlarmDescription = description,
+            Metric = queue.MetricApproximateAgeOfOldestMessage(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.MAXIMUM }),
+            Threshold = threshold.ToSeconds(),
+            EvaluationPeriods = 1,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
+
+    private Alarm DeadLetterAlarm(string id, string name, Queue queue, string description) =>
+        new(this, id, new AlarmProps
+        {
+            AlarmName = name,
+            AlarmDescription = description,
+            Metric = queue.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Period = Duration.Minutes(5), Statistic = Stats.MAXIMUM }),
+            Threshold = 0,
+            EvaluationPeriods = 1,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
 
     private Alarm SumAlarm(string id, string name, Metric metric, double threshold, string description) =>
         new(this, id, new AlarmProps

@@ -19,7 +19,7 @@ public sealed class EncryptedLogsTests(DefaultStackFixture stack, CustomizedStac
 
         var groups = fixture.OfType("AWS::Logs::LogGroup").ToList();
 
-        Assert.Equal(4, groups.Count);
+        Assert.Equal(5, groups.Count);
         Assert.All(groups, g => Assert.Equal(
             "{" + key + ".Arn}",
             fixture.Placeholders.Render(g.Resource["Properties"]?["KmsKeyId"])));

@@ -1,3 +1,4 @@
+using StrokeIngestion.Infrastructure.Constructs;
 using StrokeIngestion.Infrastructure.Tests.Support;
 using static StrokeIngestion.Infrastructure.Tests.Support.J;
 
@@ -8,10 +9,12 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
 {
     private const string UploadHandler = "StrokeIngestion.UploadHandler::StrokeIngestion.UploadHandler.Function::Handle";
     private const string ImportMonitor = "StrokeIngestion.ImportMonitor::StrokeIngestion.ImportMonitor.Function::Handle";
+    private const string ImportDispatcher = "StrokeIngestion.ImportDispatcher::StrokeIngestion.ImportDispatcher.Function::Handle";
 
     [Theory]
     [InlineData("stroke-detection-ai-upload-handler", UploadHandler, 1024, 29)]
     [InlineData("stroke-detection-ai-import-monitor", ImportMonitor, 512, 60)]
+    [InlineData("stroke-detection-ai-import-dispatcher", ImportDispatcher, 1024, 120)]
     public void Function_ShouldRunTheManagedDotnet10RuntimeOnArm64WithTracing(string name, string handler, int memory, int timeout)
     {
         stack.Template.HasResourceProperties("AWS::Lambda::Function", Obj(
@@ -29,7 +32,7 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
     {
         var functions = stack.OfType("AWS::Lambda::Function").ToList();
 
-        Assert.Equal(2, functions.Count);
+        Assert.Equal(3, functions.Count);
         Assert.All(functions, f => Assert.Null(f.Resource["Properties"]?["ReservedConcurrentExecutions"]));
     }
 
@@ -46,6 +49,7 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
     [Theory]
     [InlineData("stroke-detection-ai-upload-handler")]
     [InlineData("stroke-detection-ai-import-monitor")]
+    [InlineData("stroke-detection-ai-import-dispatcher")]
     public void Function_ShouldWriteItsJsonLinesUnformattedUnderTextLogging(string name)
     {
         // The managed runtime prefixes every Console line (Text) or wraps it in its own JSON
@@ -86,12 +90,37 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
                 ["STUDY_TABLE_NAME"] = "{StudyMetadataTable}",
                 ["UPLOAD_BUCKET_NAME"] = "{DicomUploadBucket}",
                 ["UPLOAD_PREFIX"] = "uploads/",
-            },
+            }.With(QueueVariables()),
             variables);
     }
 
     [Fact]
-    public void ImportMonitor_ShouldReceiveTheSharedEnvironmentVariablesOnly()
+    public void ImportDispatcher_ShouldReceiveTheUploadHandlersVariablesAndTheQueuesAndAdmissionLimits()
+    {
+        var dispatcher = Variables(stack.LogicalId(stack.Stack.ImportDispatcher.Function));
+        var upload = Variables(stack.LogicalId(stack.Stack.UploadHandler.Function));
+
+        // The dispatcher loads UploadSettings as the upload handler does, plus AdmissionSettings.
+        Assert.Equal(upload, dispatcher);
+        Assert.Equal("{" + stack.LogicalId(stack.Stack.Queues.Urgent) + "}", dispatcher["URGENT_QUEUE_URL"]);
+        Assert.Equal("{" + stack.LogicalId(stack.Stack.Queues.Routine) + "}", dispatcher["ROUTINE_QUEUE_URL"]);
+    }
+
+    [Fact]
+    public void AdmissionLimits_WhenConfigured_ShouldReachAllThreeFunctions()
+    {
+        foreach (var (_, function) in customized.OfType("AWS::Lambda::Function"))
+        {
+            var variables = function["Properties"]?["Environment"]?["Variables"];
+            Assert.Equal("40", variables?["IMPORT_START_TPS"]?.GetValue<string>());
+            Assert.Equal("2", variables?["IMPORT_START_BURST"]?.GetValue<string>());
+            Assert.Equal("400", variables?["MAX_CONCURRENT_IMPORT_JOBS"]?.GetValue<string>());
+            Assert.Equal("50", variables?["URGENT_RESERVED_JOBS"]?.GetValue<string>());
+        }
+    }
+
+    [Fact]
+    public void ImportMonitor_ShouldReceiveTheSharedEnvironmentVariablesAndTheAdmissionLimits()
     {
         var id = stack.LogicalId(stack.Stack.ImportMonitor.Function);
 
@@ -107,13 +136,14 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
                 ["STUDY_TABLE_NAME"] = "{StudyMetadataTable}",
                 ["UPLOAD_BUCKET_NAME"] = "{DicomUploadBucket}",
                 ["UPLOAD_PREFIX"] = "uploads/",
-            },
+            }.With(AdmissionVariables),
             variables);
     }
 
     [Theory]
     [InlineData("stroke-detection-ai-upload-handler")]
     [InlineData("stroke-detection-ai-import-monitor")]
+    [InlineData("stroke-detection-ai-import-dispatcher")]
     public void Function_ShouldLogToItsOwnRetainedLogGroupWithRetention(string name)
     {
         var (functionId, function) = stack.OfType("AWS::Lambda::Function")
@@ -135,7 +165,7 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
             .Select(g => g.Resource["Properties"]?["RetentionInDays"]?.GetValue<int>())
             .ToList();
 
-        Assert.Equal(4, retentions.Count);
+        Assert.Equal(5, retentions.Count);
         Assert.All(retentions, r => Assert.Equal(90, r));
     }
 
@@ -154,6 +184,22 @@ public sealed class IngestionFunctionTests(DefaultStackFixture stack, Customized
             stack.Resources[roleId]?["Properties"]?["AssumeRolePolicyDocument"]?.ToJsonString() ?? string.Empty,
             StringComparison.Ordinal);
     }
+
+    // cdk.json's defaults: HealthImaging's default quotas, a tenth of the slots kept for urgent studies.
+    private static readonly Dictionary<string, string> AdmissionVariables = new()
+    {
+        ["IMPORT_START_TPS"] = "1",
+        ["IMPORT_START_BURST"] = "2",
+        ["MAX_CONCURRENT_IMPORT_JOBS"] = "100",
+        ["URGENT_RESERVED_JOBS"] = "10",
+    };
+
+    private Dictionary<string, string> QueueVariables() => new Dictionary<string, string>
+    {
+        // Ref of a queue is its URL.
+        ["URGENT_QUEUE_URL"] = "{" + stack.LogicalId(stack.Stack.Queues.Urgent) + "}",
+        ["ROUTINE_QUEUE_URL"] = "{" + stack.LogicalId(stack.Stack.Queues.Routine) + "}",
+    }.With(AdmissionVariables);
 
     private Dictionary<string, string> Variables(string functionId)
     {

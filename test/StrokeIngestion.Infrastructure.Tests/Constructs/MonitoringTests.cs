@@ -16,6 +16,8 @@ public sealed class MonitoringTests(DefaultStackFixture stack, CustomizedStackFi
         var machine = stack.LogicalId(stack.Stack.Workflow.StateMachine);
         var api = stack.LogicalId(stack.Stack.Api.Api);
         var queue = stack.LogicalId(stack.Stack.Workflow.BackstopDeadLetterQueue);
+        var dispatcher = stack.LogicalId(stack.Stack.ImportDispatcher.Function);
+        var queues = stack.Stack.Queues;
 
         var watched = stack.OfType("AWS::CloudWatch::Alarm")
             .Select(a => a.Resource["Properties"])
@@ -26,8 +28,13 @@ public sealed class MonitoringTests(DefaultStackFixture stack, CustomizedStackFi
             new[]
             {
                 $"AWS/ApiGateway/5xx {{{api}}}",
+                $"AWS/Lambda/Errors {{{dispatcher}}}",
                 $"AWS/Lambda/Errors {{{monitor}}}",
                 $"AWS/Lambda/Errors {{{upload}}}",
+                $"AWS/SQS/ApproximateAgeOfOldestMessage {{{stack.LogicalId(queues.Urgent)}.QueueName}}",
+                $"AWS/SQS/ApproximateAgeOfOldestMessage {{{stack.LogicalId(queues.Routine)}.QueueName}}",
+                $"AWS/SQS/ApproximateNumberOfMessagesVisible {{{stack.LogicalId(queues.UrgentDeadLetterQueue)}.QueueName}}",
+                $"AWS/SQS/ApproximateNumberOfMessagesVisible {{{stack.LogicalId(queues.RoutineDeadLetterQueue)}.QueueName}}",
                 $"AWS/Lambda/Throttles {{{monitor}}}",
                 $"AWS/Lambda/Throttles {{{upload}}}",
                 $"AWS/SQS/ApproximateNumberOfMessagesVisible {{{queue}.QueueName}}",
@@ -49,6 +56,41 @@ public sealed class MonitoringTests(DefaultStackFixture stack, CustomizedStackFi
             ("OKActions", Arr(Ref(topic))),
             ("AlarmName", Match.StringLikeRegexp("^stroke-detection-ai-")),
             ("TreatMissingData", "notBreaching")));
+    }
+
+    [Theory]
+    [InlineData("stroke-detection-ai-import-urgent-oldest-message-age", true, 300)]
+    [InlineData("stroke-detection-ai-import-routine-oldest-message-age", false, 900)]
+    public void QueueAgeAlarm_ShouldFireWhenTheOldestQueuedStudyHasWaitedTooLong(string name, bool urgent, int seconds)
+    {
+        var queue = urgent ? stack.Stack.Queues.Urgent : stack.Stack.Queues.Routine;
+
+        stack.Template.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
+            ("AlarmName", name),
+            ("Namespace", "AWS/SQS"),
+            ("MetricName", "ApproximateAgeOfOldestMessage"),
+            ("Dimensions", Arr(Obj(("Name", "QueueName"), ("Value", GetAtt(stack.LogicalId(queue), "QueueName"))))),
+            ("Statistic", "Maximum"),
+            ("Period", 300),
+            ("Threshold", seconds),
+            ("ComparisonOperator", "GreaterThanThreshold")));
+    }
+
+    [Theory]
+    [InlineData("stroke-detection-ai-import-urgent-dead-letters", true)]
+    [InlineData("stroke-detection-ai-import-routine-dead-letters", false)]
+    public void DeadLetterAlarm_ShouldFireOnTheFirstMessageInAnImportDlq(string name, bool urgent)
+    {
+        var queue = urgent ? stack.Stack.Queues.UrgentDeadLetterQueue : stack.Stack.Queues.RoutineDeadLetterQueue;
+
+        stack.Template.HasResourceProperties("AWS::CloudWatch::Alarm", Obj(
+            ("AlarmName", name),
+            ("Namespace", "AWS/SQS"),
+            ("MetricName", "ApproximateNumberOfMessagesVisible"),
+            ("Dimensions", Arr(Obj(("Name", "QueueName"), ("Value", GetAtt(stack.LogicalId(queue), "QueueName"))))),
+            ("Statistic", "Maximum"),
+            ("Threshold", 0),
+            ("ComparisonOperator", "GreaterThanThreshold")));
     }
 
     [Fact]
@@ -167,6 +209,9 @@ public sealed class MonitoringTests(DefaultStackFixture stack, CustomizedStackFi
                 "Import execution time (ms)",
                 "Execution success rate (%)",
                 "Study table consumed capacity",
+                "Import queues: messages waiting",
+                "Import queues: oldest message (s)",
+                "Import dispatcher",
                 "Imports ended without their event (per hour)",
             ],
             titles);

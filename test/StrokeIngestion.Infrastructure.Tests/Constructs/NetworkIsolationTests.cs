@@ -103,7 +103,7 @@ public sealed class NetworkIsolationTests(DefaultStackFixture none, IsolatedStac
 
         var endpoints = fixture.OfType(EndpointType).ToDictionary(e => Service(fixture, e.Resource), e => e.Resource["Properties"]?.AsObject() ?? []);
 
-        Assert.Equal(["dynamodb", "medical-imaging", "s3", "states"], endpoints.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["dynamodb", "medical-imaging", "s3", "sqs", "states"], endpoints.Keys.Order(StringComparer.Ordinal));
         foreach (var service in new[] { "s3", "dynamodb" })
         {
             Assert.Equal("Gateway", endpoints[service]["VpcEndpointType"]?.GetValue<string>());
@@ -111,7 +111,7 @@ public sealed class NetworkIsolationTests(DefaultStackFixture none, IsolatedStac
         }
 
         var endpointGroup = fixture.LogicalId(fixture.Stack.Network!.EndpointSecurityGroup);
-        foreach (var service in new[] { "medical-imaging", "states" })
+        foreach (var service in new[] { "medical-imaging", "states", "sqs" })
         {
             Assert.Equal("Interface", endpoints[service]["VpcEndpointType"]?.GetValue<string>());
             Assert.True(endpoints[service]["PrivateDnsEnabled"]?.GetValue<bool>());
@@ -159,6 +159,20 @@ public sealed class NetworkIsolationTests(DefaultStackFixture none, IsolatedStac
                 $"Allow states:StartExecution {Machine}{Account}",
             ],
             policies["states"]);
+        var urgent = fixture.LogicalId(fixture.Stack.Queues.Urgent);
+        var routine = fixture.LogicalId(fixture.Stack.Queues.Routine);
+        Assert.Equal(
+            [
+                // What the functions' own code calls on the two main queues; the mappings' ReceiveMessage
+                // and DeleteMessage are Lambda's poller, outside the subnets.
+                $"Allow sqs:ChangeMessageVisibility {{{routine}.Arn}}{Account}",
+                $"Allow sqs:ChangeMessageVisibility {{{urgent}.Arn}}{Account}",
+                $"Allow sqs:GetQueueAttributes {{{routine}.Arn}}{Account}",
+                $"Allow sqs:GetQueueAttributes {{{urgent}.Arn}}{Account}",
+                $"Allow sqs:SendMessage {{{routine}.Arn}}{Account}",
+                $"Allow sqs:SendMessage {{{urgent}.Arn}}{Account}",
+            ],
+            policies["sqs"]);
         Assert.All(fixture.OfType(EndpointType), e => Assert.All(Statements(e.Resource), s =>
             Assert.Equal("""{"AWS":"*"}""", s["Principal"]?.ToJsonString())));
     }
@@ -178,10 +192,18 @@ public sealed class NetworkIsolationTests(DefaultStackFixture none, IsolatedStac
             .Select(c => fixture.Placeholders.Render(c.Resource["Properties"]?["DestinationConfig"]?["OnFailure"]?["Destination"]))
             .ToHashSet(StringComparer.Ordinal);
 
+        // An SQS event source mapping's poller is Lambda's too: it receives and deletes the
+        // messages outside the function's subnets.
+        var mappingSources = fixture.OfType("AWS::Lambda::EventSourceMapping")
+            .Select(m => fixture.Placeholders.Render(m.Resource["Properties"]?["EventSourceArn"]))
+            .ToHashSet(StringComparer.Ordinal);
+
         var functionActions = FunctionRoles(fixture)
             .SelectMany(role => PolicyStatements.OfRole(fixture, role))
             .Where(s => !PolicyStatements.Items(s["Resource"]).All(r => destinations.Contains(fixture.Placeholders.Render(r))))
-            .SelectMany(s => PolicyStatements.Strings(s["Action"]))
+            .SelectMany(s => PolicyStatements.Strings(s["Action"])
+                .Where(a => !(a is "sqs:ReceiveMessage" or "sqs:DeleteMessage"
+                    && PolicyStatements.Items(s["Resource"]).All(r => mappingSources.Contains(fixture.Placeholders.Render(r))))))
             .Where(a => !NotCalledOverTheVpc.Contains(a.Split(':')[0]))
             .Distinct(StringComparer.Ordinal)
             .ToList();
@@ -202,7 +224,7 @@ public sealed class NetworkIsolationTests(DefaultStackFixture none, IsolatedStac
 
         var functions = fixture.OfType("AWS::Lambda::Function").ToList();
 
-        Assert.Equal(2, functions.Count);
+        Assert.Equal(3, functions.Count);
         Assert.All(functions, f =>
         {
             var config = f.Resource["Properties"]?["VpcConfig"];

@@ -24,6 +24,7 @@ public abstract class StackFixture : IDisposable
         var context = CdkJson.Context();
         context[StackConfig.UploadHandlerAssetKey] = StandInBundle("upload-handler", "StrokeIngestion.UploadHandler.dll");
         context[StackConfig.ImportMonitorAssetKey] = StandInBundle("import-monitor", "StrokeIngestion.ImportMonitor.dll");
+        context[StackConfig.ImportDispatcherAssetKey] = StandInBundle("import-dispatcher", "StrokeIngestion.ImportDispatcher.dll");
         foreach (var (key, value) in overrides)
         {
             context[key] = value;
@@ -122,6 +123,11 @@ public sealed class CustomizedStackFixture : StackFixture
     public const int UploadReservedConcurrency = 40;
     public const int MonitorReservedConcurrency = 10;
 
+    /// <summary>A raised HealthImaging quota (40 TPS, 400 jobs), as before a backfill.</summary>
+    public const double ImportStartTps = 40;
+    public const int MaxConcurrentImportJobs = 400;
+    public const int UrgentReservedJobs = 50;
+
     public CustomizedStackFixture()
         : base(new Dictionary<string, object>
         {
@@ -137,6 +143,9 @@ public sealed class CustomizedStackFixture : StackFixture
             [StackConfig.ImportEventWaitSecondsKey] = ImportEventWaitSeconds,
             [StackConfig.UploadReservedConcurrencyKey] = UploadReservedConcurrency,
             [StackConfig.MonitorReservedConcurrencyKey] = $"{MonitorReservedConcurrency}",
+            [StackConfig.ImportStartTpsKey] = ImportStartTps,
+            [StackConfig.MaxConcurrentImportJobsKey] = $"{MaxConcurrentImportJobs}",
+            [StackConfig.UrgentReservedJobsKey] = UrgentReservedJobs,
         })
     {
     }
