@@ -7,7 +7,7 @@ using Constructs;
 
 namespace StrokeIngestion.Infrastructure.Constructs;
 
-/// <summary>What differs between the two functions; everything else is a shared default.</summary>
+/// <summary>What differs between the functions; everything else is a shared default.</summary>
 /// <param name="Network">The stack's VPC placement when context <c>vpc</c> is on; pass it to every function.</param>
 internal sealed record IngestionFunctionProps(
     string FunctionName,
@@ -121,7 +121,7 @@ internal sealed class IngestionFunction : Construct
         {
             Function.SuppressNag(
                 "HIPAA.Security-LambdaInsideVPC",
-                "Deployed with context vpc=none: every dependency (S3, DynamoDB, HealthImaging, Step Functions) "
+                "Deployed with context vpc=none: every dependency (S3, DynamoDB, HealthImaging, Step Functions, SQS) "
                 + "is an AWS public endpoint called over TLS with SigV4 and this role's least-privilege policy. "
                 + "vpc=create or vpc=<vpc id> runs the function in private subnets with VPC endpoints instead.");
         }
@@ -133,7 +133,8 @@ internal sealed class IngestionFunction : Construct
                 "Reserved concurrency is opt-in (context uploadReservedConcurrency/monitorReservedConcurrency): "
                 + "Lambda keeps 100 executions unreserved, so a reservation fails the deploy on accounts whose "
                 + "concurrency quota is below the reservations + 100, as new accounts' often is. The API stage's "
-                + "throttle (20 rps, burst 50) bounds the upload function's concurrency meanwhile.");
+                + "throttle (20 rps, burst 50) bounds the upload function's concurrency meanwhile, and the import "
+                + "dispatcher's event source mappings cap its own (ScalingConfig.MaximumConcurrency 5 + 2).");
         }
 
         var policy = NagSuppressions.DefaultPolicyOf(Role);
