@@ -86,6 +86,20 @@ public sealed class FunctionTests
     }
 
     [Fact]
+    public async Task Handle_WhenAStudyWasRefusedForCapacityTenTimes_ShouldSendItAgainAsANewMessageInsteadOfNearingTheDlq()
+    {
+        var empty = AdmissionLedger.Empty(AdmissionLimits.Default, _time.GetUtcNow()) with { Tokens = 0 };
+        _ledger.Setup(l => l.ReadAsync(It.IsAny<CancellationToken>())).ReturnsAsync(new VersionedLedger(empty, 7));
+        _ledger.Setup(l => l.TryWriteAsync(It.IsAny<AdmissionLedger>(), 7, It.IsAny<CancellationToken>())).ReturnsAsync(true);
+
+        using var output = await Function().Handle(SqsEvent(("m-9", Body(Queued, "urgent"), DispatchBatch.ResendAfterReceives)));
+
+        Assert.Equal("{\"batchItemFailures\":[]}", Read(output));
+        _backlog.Verify(b => b.EnqueueAsync(Queued, StudyPriority.Urgent, It.IsAny<CancellationToken>()), Times.Once);
+        _backlog.Verify(b => b.PostponeAsync(It.IsAny<QueueDelivery>(), It.IsAny<TimeSpan>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
     public async Task Handle_WhenAdmissionHasNoTokenLeft_ShouldPostponeTheMessageForTheTokenWaitAndReportIt()
     {
         var empty = AdmissionLedger.Empty(AdmissionLimits.Default, _time.GetUtcNow()) with { Tokens = 0 };

@@ -29,6 +29,13 @@ public sealed class DispatchBatch
 
     private static readonly TimeSpan MinPoll = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// A study refused for capacity this often is sent again as a new message and the old one
+    /// deleted: every receive counts toward the queue's maxReceiveCount (20), and a long backlog
+    /// must not push a valid study into the DLQ. Crashes and errors keep counting.
+    /// </summary>
+    public const int ResendAfterReceives = 10;
+
     private static readonly HashSet<string> Holdable = new(StringComparer.Ordinal) { "no_start_token", "no_job_slot", "yield_to_urgent", "throttled" };
 
     private readonly ImportDispatchService _dispatcher;
@@ -123,6 +130,20 @@ public sealed class DispatchBatch
         if (result.Done)
         {
             return null;
+        }
+
+        if (message.ReceiveCount >= ResendAfterReceives && Holdable.Contains(result.Outcome))
+        {
+            try
+            {
+                await _backlog.EnqueueAsync(import.StudyId, import.Priority, cancellationToken);
+                _log.Info("Import message sent again", new LogField("study_id", import.StudyId.Value), new LogField("receive_count", message.ReceiveCount));
+                return null;
+            }
+            catch (Errors.DependencyException)
+            {
+                // Postponed below instead; the next receive tries again.
+            }
         }
 
         try

@@ -22,9 +22,9 @@ public sealed class ImportQueueing : IDisposable
 
     /// <summary>
     /// A study with more files than this is always queued: its copy would hold the request
-    /// (32 copies at once, so 64 files take two S3 round trips).
+    /// (32 copies at once: one S3 round trip).
     /// </summary>
-    public const int StartAtOnceMaxFiles = 64;
+    public const int StartAtOnceMaxFiles = 32;
 
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _refresh = new(1, 1);

@@ -28,6 +28,9 @@ internal sealed record SandboxFaults
     /// <summary>Invocations of the import monitor by the state machine (not by the backstop rule).</summary>
     public LambdaFaults Monitor { get; init; } = LambdaFaults.None;
 
+    /// <summary>The import dispatcher as its event source mappings invoke it: throttled, failing, crashing before or after its work.</summary>
+    public LambdaFaults Dispatcher { get; init; } = LambdaFaults.None;
+
     /// <summary>HealthImaging's import-ended events on their way to the monitor: dropped, duplicated, late.</summary>
     public ImportEventFaults ImportEvents { get; init; } = ImportEventFaults.None;
 
@@ -102,6 +105,15 @@ internal sealed record SandboxFaults
                 MinLatency = minLatency,
                 MaxLatency = maxLatency,
             },
+            Dispatcher = new LambdaFaults
+            {
+                ThrottleRate = rate / 4,
+                CrashRate = rate / 4,
+                CrashAfterRunRate = rate / 4,
+                LatencyRate = rate,
+                MinLatency = minLatency,
+                MaxLatency = maxLatency,
+            },
             ImportEvents = new ImportEventFaults
             {
                 DropRate = rate,
@@ -122,6 +134,7 @@ internal sealed record SandboxFaults
         StepFunctions.Validate();
         Api.Validate();
         Monitor.Validate();
+        Dispatcher.Validate();
         ImportEvents.Validate();
     }
 }

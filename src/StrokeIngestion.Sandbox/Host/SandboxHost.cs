@@ -103,6 +103,9 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// <summary>The event source mappings feeding the dispatcher (empty when the stack has none).</summary>
     public IReadOnlyList<SqsEventSourceMapping> QueueMappings { get; init; } = [];
 
+    /// <summary>How the event source mappings invoke the dispatcher (its fault counts), or null without queues.</summary>
+    public FaultingLambda? Dispatcher { get; init; }
+
     /// <summary>JSON lines both functions logged (what CloudWatch Logs would hold).</summary>
     public string LambdaLogPath => LambdaLogPathFor(Options);
 
@@ -390,6 +393,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             Metrics = new SandboxMetrics(template, logs),
             SqsEndpoint = queueing.Endpoint,
             QueueMappings = queueing.Mappings,
+            Dispatcher = queueing.Dispatcher,
         };
     }
 
@@ -398,7 +402,7 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// with the dispatcher's own role, as Lambda does) and its sweep schedule. Nothing when the
     /// stack has no queues.
     /// </summary>
-    private static async Task<(Uri? Endpoint, IReadOnlyList<SqsEventSourceMapping> Mappings)> StartQueuesAsync(
+    private static async Task<(Uri? Endpoint, IReadOnlyList<SqsEventSourceMapping> Mappings, FaultingLambda? Dispatcher)> StartQueuesAsync(
         SandboxOptions options,
         SynthesizedTemplate template,
         IReadOnlyList<SynthesizedFunction> functions,
@@ -414,7 +418,7 @@ internal sealed class SandboxHost : IAsyncDisposable
         if (template.ResourcesOfType(SandboxQueues.QueueType).Count == 0)
         {
             progress.WriteLine("sandbox: the stack has no queues; imports start inside POST /upload");
-            return (null, []);
+            return (null, [], null);
         }
 
         progress.WriteLine("sandbox: starting SQS (moto) …");
@@ -422,14 +426,14 @@ internal sealed class SandboxHost : IAsyncDisposable
         owned.Add(sqsProcess);
         var sqs = EmulatorResources.CreateSqsClient(sqsProcess.Endpoint);
         owned.Add(new DisposeOnStop(sqs));
-        var queues = await SandboxQueues.CreateFromTemplateAsync(sqs, template, cancellationToken);
+        var queues = await SandboxQueues.CreateFromTemplateAsync(sqs, template, options.TimeScale, cancellationToken);
         progress.WriteLine($"sandbox: SQS ready at {sqsProcess.Endpoint} with {string.Join(", ", queues.Select(q => q.Name))}");
 
         var dispatcherFunction = functions.SingleOrDefault(f => f.Handler == ImportDispatcherHandlerString);
         if (dispatcherFunction is null)
         {
             progress.WriteLine($"sandbox: the stack has queues but no function with handler {ImportDispatcherHandlerString}: nothing dispatches them");
-            return (sqsProcess.Endpoint, []);
+            return (sqsProcess.Endpoint, [], null);
         }
 
         var role = iam.RoleOf(dispatcherFunction.RoleArn, dispatcherFunction.Name);
@@ -443,7 +447,9 @@ internal sealed class SandboxHost : IAsyncDisposable
             log,
             DispatchBatch.DefaultHoldBudget * Math.Min(options.TimeScale, options.TimeoutScale));
         var dispatcher = new ImportDispatcher.Function(built.Batch, built.Reconciler, log);
-        var invoke = LambdaRuntimeConsole.PerInvocation(dispatcher.Handle);
+        var invokeDispatcher = LambdaRuntimeConsole.PerInvocation(dispatcher.Handle);
+        var faulting = new FaultingLambda((input, _) => invokeDispatcher(input), options.Faults?.Dispatcher ?? LambdaFaults.None, (options.Faults?.Seed ?? 0) + 7);
+        Func<Stream, Task<Stream>> invoke = input => faulting.InvokeAsync(input, CancellationToken.None);
 
         // Lambda polls with the function's execution role: a role without sqs:ReceiveMessage gets nothing.
         var pollerSqs = EmulatorResources.CreateSqsClient(dispatcherSqs);
@@ -466,7 +472,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             progress.WriteLine($"sandbox: rule {name} invokes {dispatcherFunction.Name} with {input} every {period.TotalSeconds:0.#} s");
         }
 
-        return (sqsProcess.Endpoint, mappings);
+        return (sqsProcess.Endpoint, mappings, faulting);
     }
 
     /// <summary>

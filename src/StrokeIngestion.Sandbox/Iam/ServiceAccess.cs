@@ -38,7 +38,7 @@ internal static class ServiceAccess
     public static string DatastoreArn(IamScope scope, string datastoreId) =>
         $"arn:aws:medical-imaging:{scope.Region}:{scope.AccountId}:datastore/{datastoreId}";
 
-    /// <summary>SQS: <c>sqs:&lt;Operation&gt;</c> on the queue its <c>QueueUrl</c> names (<c>…/account/name</c>).</summary>
+    /// <summary>SQS: <c>sqs:&lt;Operation&gt;</c> (a batch operation as its single one) on the queue its <c>QueueUrl</c> names (<c>…/account/name</c>).</summary>
     private static IamCall Sqs(HttpRequest request, JsonObject? body, IamScope scope)
     {
         var operation = FaultOperations.Classify(FaultTarget.Sqs, request);
@@ -46,7 +46,10 @@ internal static class ServiceAccess
         var parts = url.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var name = parts.Length > 0 ? parts[^1] : body?["QueueName"]?.GetValue<string>() ?? "*";
         var account = parts.Length > 1 ? parts[^2] : scope.AccountId;
-        return new IamCall(operation, [new AccessRequest("sqs:" + operation, $"arn:aws:sqs:{scope.Region}:{account}:{name}")]);
+        // The batch operations have no actions of their own: IAM authorizes SendMessageBatch as
+        // sqs:SendMessage, DeleteMessageBatch as sqs:DeleteMessage, and so on.
+        var action = operation.EndsWith("Batch", StringComparison.Ordinal) ? operation[..^"Batch".Length] : operation;
+        return new IamCall(operation, [new AccessRequest("sqs:" + action, $"arn:aws:sqs:{scope.Region}:{account}:{name}")]);
     }
 
     private static IamCall S3(HttpRequest request)

@@ -23,6 +23,7 @@ internal sealed record DependencyFaults(string Dependency, long Requests, long I
         var healthImagingFaults = host.HealthImaging.Faults;
         var stepFunctions = host.StepFunctions.FaultCounts;
         var monitor = host.Monitor.Counts;
+        var dispatcher = host.Dispatcher?.Counts;
         var api = host.Api.FaultCounts;
         var events = host.ImportEvents.Counts;
         return
@@ -36,6 +37,7 @@ internal sealed record DependencyFaults(string Dependency, long Requests, long I
                 operations.Where(op => healthImagingFaults.For(op).AddedLatency > TimeSpan.Zero).Sum(op => (long)host.HealthImaging.Counters.Requests(op))),
             new("StepFunctions", stepFunctions.Requests, stepFunctions.InjectedErrors, stepFunctions.Delayed),
             new("ImportMonitor (Lambda)", monitor.Invocations, monitor.InjectedErrors, monitor.Delayed),
+            new("ImportDispatcher (Lambda)", dispatcher?.Invocations ?? 0, dispatcher?.InjectedErrors ?? 0, dispatcher?.Delayed ?? 0),
             new("HTTP API (client side)", api.Requests, api.InjectedErrors, 0),
 
             // A dropped event is the injected "error"; duplicates are counted apart in the report.

@@ -99,7 +99,10 @@ internal static class PipelineAudit
             var page = await host.DynamoDb.ScanAsync(
                 new ScanRequest { TableName = host.TableName, ExclusiveStartKey = start, ConsistentRead = true },
                 cancellationToken);
-            studies.AddRange((page.Items ?? []).Select(StudyItem.FromItem));
+            // The table also holds the admission ledger, which is no study.
+            studies.AddRange((page.Items ?? [])
+                .Where(item => item.TryGetValue(StudyItem.StudyId, out var id) && id.S != DynamoDbAdmissionLedgerStore.LedgerKey)
+                .Select(StudyItem.FromItem));
             start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
         while (start is not null);

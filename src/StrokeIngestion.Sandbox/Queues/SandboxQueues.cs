@@ -20,7 +20,8 @@ internal static class SandboxQueues
 
     private static readonly string[] NumericAttributes = ["VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds", "MaximumMessageSize"];
 
-    public static async Task<IReadOnlyList<SandboxQueue>> CreateFromTemplateAsync(IAmazonSQS sqs, SynthesizedTemplate template, CancellationToken cancellationToken)
+    /// <param name="timeScale">The sandbox's clock: a visibility timeout (how long a crashed batch stays hidden) runs on it, at least 1 s.</param>
+    public static async Task<IReadOnlyList<SandboxQueue>> CreateFromTemplateAsync(IAmazonSQS sqs, SynthesizedTemplate template, double timeScale, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sqs);
         ArgumentNullException.ThrowIfNull(template);
@@ -42,6 +43,12 @@ internal static class SandboxQueues
                 {
                     attributes[attribute] = value.ToString();
                 }
+            }
+
+            if (attributes.TryGetValue("VisibilityTimeout", out var visibility))
+            {
+                var scaled = Math.Max(1, (int)Math.Round(int.Parse(visibility, CultureInfo.InvariantCulture) * timeScale));
+                attributes["VisibilityTimeout"] = scaled.ToString(CultureInfo.InvariantCulture);
             }
 
             if (template.ResolveProperty(resource, "RedrivePolicy") is JsonObject redrive)

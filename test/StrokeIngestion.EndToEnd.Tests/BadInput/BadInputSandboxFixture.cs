@@ -201,21 +201,8 @@ public sealed class BadInputSandboxFixture : IAsyncLifetime, IDisposable
         return new CorpusRun(corpus, answers, effects, objects.Count, built, stored - built, sent - stored);
     }
 
-    private static async Task<int> CountStudiesAsync(SandboxHost host, CancellationToken cancellationToken)
-    {
-        var count = 0;
-        Dictionary<string, AttributeValue>? start = null;
-        do
-        {
-            var page = await host.DynamoDb.ScanAsync(
-                new ScanRequest { TableName = host.TableName, Select = Select.COUNT, ExclusiveStartKey = start, ConsistentRead = true },
-                cancellationToken);
-            count += page.Count ?? 0;
-            start = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-        }
-        while (start is not null);
-        return count;
-    }
+    private static Task<int> CountStudiesAsync(SandboxHost host, CancellationToken cancellationToken) =>
+        StudyRecords.CountAsync(host.DynamoDb, host.TableName, cancellationToken);
 }
 
 /// <summary>The corpus, every answer (same order as the cases), the side effects right after, and timings.</summary>

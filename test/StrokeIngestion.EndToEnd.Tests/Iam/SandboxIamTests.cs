@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using StrokeIngestion.Core.Upload;
 using StrokeIngestion.EndToEnd.Tests.Sandbox;
 using StrokeIngestion.Sandbox.Faults;
 
@@ -60,9 +61,9 @@ public sealed class SandboxIamTests
 public sealed class SandboxIamDeletionTests
 {
     [SkippableTheory]
-    [InlineData("UploadHandlerRole", "StartMonitoring", FaultTarget.StepFunctions, "states:StartExecution", "upload-handler")]
-    [InlineData("UploadHandlerRole", "StartImport", FaultTarget.HealthImaging, "medical-imaging:StartDICOMImportJob", "upload-handler")]
-    [InlineData("UploadHandlerRole", "PassImportRole", FaultTarget.HealthImaging, "iam:PassRole", "upload-handler")]
+    [InlineData("ImportDispatcherRole", "StartMonitoring", FaultTarget.StepFunctions, "states:StartExecution", "import-dispatcher")]
+    [InlineData("ImportDispatcherRole", "StartImport", FaultTarget.HealthImaging, "medical-imaging:StartDICOMImportJob", "import-dispatcher")]
+    [InlineData("ImportDispatcherRole", "PassImportRole", FaultTarget.HealthImaging, "iam:PassRole", "import-dispatcher")]
     [InlineData("UploadHandlerRole", "WriteStudyRecords", FaultTarget.DynamoDb, "dynamodb:", "upload-handler")]
     [InlineData("ImportMonitorRole", "ReadImportReports", FaultTarget.S3, "s3:GetObject", "import-monitor")]
     [InlineData("ImportDatastoreImportRole", "ReadStudyCopies", FaultTarget.S3, "s3:GetObject", "medical-imaging")]
@@ -75,14 +76,15 @@ public sealed class SandboxIamDeletionTests
         await sandbox.InitializeAsync();
         try
         {
+            // One file more than POST /upload starts at once: the dispatcher must start it.
             var folder = SandboxFixture.NewFolder("iam-deleted");
-            var study = SandboxFixture.NewStudy("CT", "IAM-PATIENT-0003");
+            var study = SandboxFixture.NewStudy("CT", "IAM-PATIENT-0003", slicesPerSeries: ImportQueueing.StartAtOnceMaxFiles + 1);
             await sandbox.PutFolderAsync(folder, study.Files);
 
             // Act
             var answer = await sandbox.PostUploadAsync("IAM-PATIENT-0003", folder);
             var status = answer.Status == HttpStatusCode.Accepted
-                ? SandboxFixture.Text(await sandbox.WaitForTerminalStudyAsync(answer.Body.GetProperty("study_id").GetString() ?? string.Empty), "status")
+                ? SandboxFixture.Text(await sandbox.WaitForTerminalStudyAsync(answer.Body.GetProperty("study_id").GetString() ?? string.Empty, uploadFailedEnds: true), "status")
                 : $"HTTP {(int)answer.Status}";
 
             // Assert: the study does not get through, and IAM names the call that was refused.
@@ -95,6 +97,44 @@ public sealed class SandboxIamDeletionTests
                 // "service:" stands for any action of the deleted statement (the first call decides which).
                 Assert.True(action.EndsWith(':') ? d.Request.Action.StartsWith(action, StringComparison.Ordinal) : d.Request.Action == action, d.Message);
                 Assert.Contains(caller, d.Caller, StringComparison.Ordinal);
+            });
+        }
+        finally
+        {
+            await sandbox.DisposeAsync();
+            sandbox.Dispose();
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData("StartMonitoring", FaultTarget.StepFunctions, "states:StartExecution")]
+    [InlineData("StartImport", FaultTarget.HealthImaging, "medical-imaging:StartDICOMImportJob")]
+    [InlineData("PassImportRole", FaultTarget.HealthImaging, "iam:PassRole")]
+    internal async Task Upload_WhenTheUploadHandlerMayNotStartTheImport_ShouldBeRefusedThereAndTheDispatcherStillBringTheStudyToReady(
+        string sid, FaultTarget service, string action)
+    {
+        // Arrange: the upload handler tries to start a small study at once and is refused.
+        var sandbox = new SandboxFixture("iam-at-once", template => DeleteStatement(template, "UploadHandlerRole", sid));
+        await sandbox.InitializeAsync();
+        try
+        {
+            var folder = SandboxFixture.NewFolder("iam-at-once");
+            await sandbox.PutFolderAsync(folder, SandboxFixture.NewStudy("CT", "IAM-PATIENT-0005").Files);
+
+            // Act
+            var answer = await sandbox.PostUploadAsync("IAM-PATIENT-0005", folder);
+            var record = await sandbox.WaitForTerminalStudyAsync(answer.Body.GetProperty("study_id").GetString() ?? string.Empty);
+
+            // Assert: never refused to the clinician; IAM names the upload handler's call; the queue finishes the study.
+            Assert.Equal(HttpStatusCode.Accepted, answer.Status);
+            Assert.Equal("READY_FOR_ANALYSIS", SandboxFixture.Text(record, "status"));
+            var refused = sandbox.Host.IamDenials.All.Where(d => !d.MissingKey).ToList();
+            Assert.NotEmpty(refused);
+            Assert.All(refused, d =>
+            {
+                Assert.Equal(service, d.Service);
+                Assert.Equal(action, d.Request.Action);
+                Assert.Contains("upload-handler", d.Caller, StringComparison.Ordinal);
             });
         }
         finally

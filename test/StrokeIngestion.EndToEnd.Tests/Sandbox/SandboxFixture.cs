@@ -181,7 +181,11 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
     }
 
     /// <summary>Polls the study record (GetItem, every 100 ms) until its status is terminal.</summary>
-    public async Task<Dictionary<string, AttributeValue>> WaitForTerminalStudyAsync(string studyId)
+    /// <param name="uploadFailedEnds">
+    /// Also stop at UPLOAD_FAILED: the status a study keeps when the dispatcher could not start it
+    /// for good (a client retry could still resume it, so it is not terminal).
+    /// </param>
+    public async Task<Dictionary<string, AttributeValue>> WaitForTerminalStudyAsync(string studyId, bool uploadFailedEnds = false)
     {
         var clock = Stopwatch.StartNew();
         var status = "(no record)";
@@ -189,7 +193,7 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
         {
             var item = await GetStudyAsync(studyId);
             status = item is null ? "(no record)" : Text(item, "status");
-            if (item is not null && StudyStatus.IsTerminal(status))
+            if (item is not null && (StudyStatus.IsTerminal(status) || (uploadFailedEnds && status == StudyStatus.UploadFailed)))
             {
                 return item;
             }
@@ -207,26 +211,8 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
         return await Host.StepFunctions.WaitForCompletionAsync(executionArn, timeout.Token);
     }
 
-    /// <summary>How many study records the table holds.</summary>
-    public async Task<int> CountStudiesAsync()
-    {
-        var count = 0;
-        Dictionary<string, AttributeValue>? start = null;
-        do
-        {
-            var page = await Host.DynamoDb.ScanAsync(new ScanRequest
-            {
-                TableName = Host.TableName,
-                Select = Select.COUNT,
-                ExclusiveStartKey = start,
-                ConsistentRead = true,
-            });
-            count += page.Count ?? 0;
-            start = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-        }
-        while (start is not null);
-        return count;
-    }
+    /// <summary>How many study records the table holds (not the admission ledger).</summary>
+    public Task<int> CountStudiesAsync() => StudyRecords.CountAsync(Host.DynamoDb, Host.TableName);
 
     /// <summary>What the sandbox has done so far, to compare before and after a refused request.</summary>
     internal async Task<SideEffects> SideEffectsAsync() => new(
