@@ -94,6 +94,8 @@ internal sealed class SandboxHost : IAsyncDisposable
     /// <summary>Every call IAM refused: the template's statements decide, per caller.</summary>
     public required IamDenials IamDenials { get; init; }
 
+    public required IamCallCounts IamCalls { get; init; }
+
     /// <summary>The template's metric filters over the functions' log groups, and the alarms they feed.</summary>
     public required SandboxMetrics Metrics { get; init; }
 
@@ -390,6 +392,7 @@ internal sealed class SandboxHost : IAsyncDisposable
             Backstop = backstop,
             ImportEvents = importEvents,
             IamDenials = iam.Denials,
+            IamCalls = iam.Calls,
             Metrics = new SandboxMetrics(template, logs),
             SqsEndpoint = queueing.Endpoint,
             QueueMappings = queueing.Mappings,

@@ -36,6 +36,8 @@ internal sealed class SandboxIam
     /// <summary>Every call refused so far.</summary>
     public IamDenials Denials { get; } = new();
 
+    public IamCallCounts Calls { get; } = new();
+
     /// <summary>The role a function, state machine or rule target runs as.</summary>
     public IamPrincipal RoleOf(string? roleArn, string whose) =>
         IamPrincipal.ForRoleArn(Principals, roleArn ?? throw new TemplateResolutionException($"{whose} has no role."), whose);
@@ -49,7 +51,7 @@ internal sealed class SandboxIam
     public async Task<Uri> GateAsync(IamPrincipal principal, string sessionName, FaultTarget service, Uri upstream, CancellationToken cancellationToken)
     {
         var gate = new IamGate(principal, sessionName, service, Scope, Denials, arn => Principals.FirstOrDefault(p => p.RoleArn == arn));
-        var proxy = await FaultInjectingProxy.StartAsync(upstream, service, new FaultProxyOptions { Gate = gate }, cancellationToken);
+        var proxy = await FaultInjectingProxy.StartAsync(upstream, service, new FaultProxyOptions { Gate = new CountingIamGate(gate, service, Calls) }, cancellationToken);
         _owned.Add(proxy);
         return proxy.Endpoint;
     }

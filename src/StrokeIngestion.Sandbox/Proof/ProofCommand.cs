@@ -13,13 +13,20 @@ internal static class ProofCommand
         usage: sandbox prove-faults [--uploads N] [--fault-rate R] [--max-latency-ms MS] [--failed-imports N]
                                     [--kill-monitor R] [--monitor-timeouts R]
                                     [--concurrency N] [--seed N] [--deadline SECONDS] [--time-scale F] [--cdk-out DIR]
-               sandbox load [--uploads N] [--deadline SECONDS] [--seed N] [--time-scale F] [--cdk-out DIR]
+               sandbox load [--uploads N] [--over SECONDS] [--urgent-share F] [--attempts N]
+                            [--time-scale F] [--deadline SECONDS] [--seed N] [--cdk-out DIR]
           prove-faults  N distinct studies (default 200) under throttling, 5xx and slow responses on S3, DynamoDB,
                         HealthImaging, Step Functions and the import monitor (default rate 0.25 each)
           --kill-monitor       instead: only the monitor fails — R of its invocations: half Lambda.ServiceException
                                (retried), a quarter crash before running, a quarter crash after running (caught)
           --monitor-timeouts   instead: R of the monitor's invocations hang until its timeout (60 s, scaled to 3 s)
-          load          N uploads at once (default 500) without faults; prints accepted/rejected/lost and p50/p99
+          load          3 urgent uploads one after another on the idle sandbox, then N uploads (default 500) arriving
+                        evenly over --over seconds of stack time (default 60; 0: all at once), a share of them urgent
+                        (--urgent-share, default 0.1), from clients that give up after --attempts (default 3) and honour
+                        Retry-After; no faults. --time-scale (default 0.5 here) scales waits, quotas and timeouts;
+                        --deadline (default: the arrival window + 300 s) counts from the first upload of the load.
+                        Fails on any refused upload, a lost or doubled study, a study not terminal by the deadline,
+                        or urgent time to import start p99 more than 5 s above the idle one's.
         """;
 
     public static bool Handles(string[] args) => args.Length > 0 && args[0] is "prove-faults" or "load";
@@ -37,11 +44,16 @@ internal static class ProofCommand
                 var name = args[i];
                 string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
                 int NextInt() => int.TryParse(Next(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : throw new ArgumentException($"{name} needs a whole number.");
-                double NextNumber() => double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && x >= 0 ? x : throw new ArgumentException($"{name} needs a non-negative number.");
+                double NextNumber() => double.TryParse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && x >= 0 && double.IsFinite(x) ? x : throw new ArgumentException($"{name} needs a non-negative number.");
                 switch (name)
                 {
                     case "--uploads":
                         var uploads = NextInt();
+                        if (command == "load" && uploads < 1)
+                        {
+                            throw new ArgumentException("--uploads needs a whole number of at least 1.");
+                        }
+
                         faultRun = faultRun with { Uploads = uploads };
                         loadRun = loadRun with { Uploads = uploads };
                         break;
@@ -57,8 +69,22 @@ internal static class ProofCommand
                         break;
                     case "--time-scale":
                         var scale = NextNumber();
+                        if (scale == 0)
+                        {
+                            throw new ArgumentException("--time-scale needs a number greater than 0.");
+                        }
+
                         faultRun = faultRun with { TimeScale = scale };
                         loadRun = loadRun with { TimeScale = scale };
+                        break;
+                    case "--over" when command == "load": loadRun = loadRun with { Over = TimeSpan.FromSeconds(NextNumber()) }; break;
+                    case "--urgent-share" when command == "load":
+                        var share = NextNumber();
+                        loadRun = share <= 1 ? loadRun with { UrgentShare = share } : throw new ArgumentException("--urgent-share needs a share between 0 and 1.");
+                        break;
+                    case "--attempts" when command == "load":
+                        var attempts = NextInt();
+                        loadRun = attempts >= 1 ? loadRun with { Attempts = attempts } : throw new ArgumentException("--attempts needs a whole number of at least 1.");
                         break;
                     case "--fault-rate": faultRun = faultRun with { FaultRate = NextNumber() }; break;
                     case "--max-latency-ms": faultRun = faultRun with { MaxLatency = TimeSpan.FromMilliseconds(NextNumber()) }; break;

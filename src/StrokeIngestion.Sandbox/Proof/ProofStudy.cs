@@ -23,6 +23,9 @@ internal sealed record ProofStudy(
     IReadOnlyList<string> SeriesInstanceUids,
     IReadOnlyList<string> SopInstanceUids)
 {
+    /// <summary>The request's <c>priority</c> (<c>urgent</c> / <c>routine</c>); null sends none (the API's default).</summary>
+    public string? Priority { get; init; }
+
     public int FileCount => SopInstanceUids.Count;
 
     public bool IsFolder => FileKey.EndsWith('/');

@@ -13,6 +13,9 @@ namespace StrokeIngestion.Sandbox.Proof;
 internal sealed record UploadRetryPolicy(int MaxAttempts, TimeSpan AttemptTimeout, double RetryAfterScale, TimeSpan BaseDelay)
 {
     public static UploadRetryPolicy Default { get; } = new(10, TimeSpan.FromSeconds(30), 0.05, TimeSpan.FromMilliseconds(100));
+
+    /// <summary>The longest wait a (scaled) <c>Retry-After</c> buys: a tool does not sit idle for minutes on a server's word.</summary>
+    public TimeSpan MaxRetryAfter { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>What became of one upload after all its attempts.</summary>
@@ -41,8 +44,8 @@ internal sealed record UploadResult(
 
 /// <summary>
 /// Sends one upload request per study and retries it with the same <c>Idempotency-Key</c> on
-/// 429, 5xx, timeouts and broken connections, honouring <c>Retry-After</c> (scaled) with
-/// jitter, a bounded number of times. Other answers are final. Thread-safe.
+/// 429, 5xx, timeouts and broken connections, a bounded number of times: after a
+/// <c>Retry-After</c> it waits that long (scaled, capped), else a short jittered backoff. Other answers are final. Thread-safe.
 /// </summary>
 internal sealed class RetryingUploadClient : IDisposable
 {
@@ -78,7 +81,13 @@ internal sealed class RetryingUploadClient : IDisposable
             ["patient_id"] = study.PatientId,
             ["study_description"] = "Brain CT - Suspected Stroke (proof run)",
             ["file_key"] = study.FileKey,
-        }.ToJsonString();
+        };
+        if (study.Priority is { } priority)
+        {
+            body["priority"] = priority;
+        }
+
+        var bodyText = body.ToJsonString();
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var statuses = new List<int>();
@@ -87,7 +96,7 @@ internal sealed class RetryingUploadClient : IDisposable
         string? code = null;
         for (var attempt = 1; attempt <= _policy.MaxAttempts; attempt++)
         {
-            var (answerStatus, answerCode, studyId, retryAfter) = await SendAsync(study.IdempotencyKey, body, cancellationToken);
+            var (answerStatus, answerCode, studyId, retryAfter) = await SendAsync(study.IdempotencyKey, bodyText, cancellationToken);
             status = answerStatus;
             code = answerCode;
             statuses.Add(status);
@@ -163,14 +172,20 @@ internal sealed class RetryingUploadClient : IDisposable
 
     private TimeSpan Backoff(int attempt, TimeSpan? retryAfter)
     {
-        var backoff = _policy.BaseDelay * Math.Pow(2, Math.Min(attempt - 1, 5));
-        var wanted = retryAfter is { } after && after * _policy.RetryAfterScale > backoff ? after * _policy.RetryAfterScale : backoff;
-        double jitter;
+        double random;
         lock (_randomGate)
         {
-            jitter = 0.5 + (_random.NextDouble() / 2);
+            random = _random.NextDouble();
         }
 
-        return wanted * jitter;
+        if (retryAfter is { } after && after > TimeSpan.Zero)
+        {
+            // Honoured: never sooner than the server asked (capped), up to 10% later so the
+            // clients told the same moment do not all come back at once.
+            var asked = after * _policy.RetryAfterScale;
+            return (asked < _policy.MaxRetryAfter ? asked : _policy.MaxRetryAfter) * (1 + (random / 10));
+        }
+
+        return _policy.BaseDelay * Math.Pow(2, Math.Min(attempt - 1, 5)) * (0.5 + (random / 2));
     }
 }
