@@ -8,12 +8,11 @@ namespace StrokeIngestion.EndToEnd.Tests.Proof;
 [Collection(ProofRuns.Name)]
 public sealed class LoadRunTests(ITestOutputHelper output)
 {
-    // Small enough for today's inline path (imports start inside POST /upload under
-    // HealthImaging's 1 TPS) to accept every upload. Raise to Uploads = 100, Over = 20 s
-    // (10 s real at time scale 0.5) once the queue path is wired into the stack and sandbox.
+    // 100 uploads over 20 s of stack time (10 s real at the load run's time scale 0.5): five
+    // times what HealthImaging's 1 TPS starts in that window, so most studies are queued.
     private static readonly LoadRunOptions Load = new() { Uploads = UploadCount, Over = TimeSpan.FromSeconds(20), Deadline = TimeSpan.FromMinutes(2) };
 
-    private const int UploadCount = 20;
+    private const int UploadCount = 100;
 
     [SkippableFact]
     public async Task RunAsync_WhenUploadsArriveOverAWindowUnderTheQuotas_ShouldAcceptAndFinishEveryOneAndLoseNone()
