@@ -121,8 +121,12 @@ internal static class FaultRun
         await host.Backstop.DrainAsync();
         await host.ImportEvents.DrainAsync();
         var findings = await PipelineAudit.AuditAsync(host, results, cancellationToken);
+
+        // Three sweeps on the sandbox's clock: the last slot of a lost event is freed by then.
+        var slotsHeld = await PipelineAudit.SlotsHeldAsync(host, TimeSpan.FromMinutes(15) * host.Options.TimeScale + TimeSpan.FromSeconds(2), cancellationToken);
         return new FaultRunReport
         {
+            SlotsHeldAtEnd = slotsHeld,
             Options = options,
             Faults = faults,
             Results = results,
@@ -179,6 +183,9 @@ internal sealed record FaultRunReport
 
     public required TimeSpan UploadTime { get; init; }
 
+    /// <summary>Job slots the admission ledger still held after every study ended and the sweep ran: leaked slots.</summary>
+    public int SlotsHeldAtEnd { get; init; }
+
     public required TimeSpan Elapsed { get; init; }
 
     public int Uploads => Results.Count;
@@ -201,7 +208,8 @@ internal sealed record FaultRunReport
         && Findings.ImportingAtEnd == 0
         && Findings.Inconsistent.Count == 0
         && Findings.JobsWithoutRecord == 0
-        && Findings.ExecutionsWithoutRecord == 0;
+        && Findings.ExecutionsWithoutRecord == 0
+        && SlotsHeldAtEnd == 0;
 
     public void Print(TextWriter output)
     {
@@ -226,6 +234,7 @@ internal sealed record FaultRunReport
         output.WriteLine(string.Create(ci, $"duplicates:     studies per idempotency key {f.KeysWithSeveralStudies}, records per object {f.ObjectsWithSeveralRecords}, import jobs per client token {f.TokensWithSeveralJobs}, import jobs per input prefix {f.DuplicateImports}, executions per study {f.StudiesWithSeveralExecutions}, ready events per study {f.StudiesWithSeveralReadyEvents}"));
         output.WriteLine(string.Create(ci, $"orphans:        import jobs without record {f.JobsWithoutRecord}, executions without record {f.ExecutionsWithoutRecord}"));
         output.WriteLine(string.Create(ci, $"IMPORTING at end: {f.ImportingAtEnd} ({f.ImportingWithNothingBehind} with nothing behind them)"));
+        output.WriteLine(string.Create(ci, $"job slots still held after the sweep: {SlotsHeldAtEnd}"));
         output.WriteLine(string.Create(ci, $"never-accepted uploads' records:{Describe(f.UnacceptedRecordsByStatus)}"));
         output.WriteLine(string.Create(ci, $"import jobs created: {f.ImportJobsCreated}; executions started: {f.ExecutionsStarted} (StartExecution calls {StepFunctionsCounters.StartExecutionCalls}, idempotent replays {StepFunctionsCounters.IdempotentReplays}, already-exists {StepFunctionsCounters.ExecutionAlreadyExistsRejections})"));
         output.WriteLine(string.Create(ci, $"executions:    {Describe(f.ExecutionOutcomes)}"));

@@ -90,6 +90,27 @@ internal static class PipelineAudit
     private const string StudyReadyDetailType = "Study Ready For Analysis";
     private const string NoRecord = "NO_RECORD";
 
+    /// <summary>
+    /// How many job slots the admission ledger still holds once every study has ended: none
+    /// should be, once the sweep has run (a lost import-ended event or a crashed dispatcher must
+    /// not leak one). Polls for up to <paramref name="wait"/> (a few sweep periods).
+    /// </summary>
+    public static async Task<int> SlotsHeldAsync(SandboxHost host, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var ledger = Core.Aws.SdkClients.CreateAdmissionLedgerStore(host.DynamoDb, host.TableName);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var held = (await ledger.ReadAsync(cancellationToken))?.Ledger.SlotHolders.Count ?? 0;
+            if (held == 0 || clock.Elapsed >= wait)
+            {
+                return held;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
+        }
+    }
+
     public static async Task<IReadOnlyList<Study>> ScanStudiesAsync(SandboxHost host, CancellationToken cancellationToken)
     {
         var studies = new List<Study>();

@@ -47,6 +47,11 @@ public sealed class FaultRunTests(ITestOutputHelper output)
         Assert.Equal(0, findings.JobsWithoutRecord);
         Assert.Equal(0, findings.ExecutionsWithoutRecord);
         Assert.Equal(0, findings.ImportingAtEnd);
+
+        // The queue path under faults: the dispatcher crashed before and after its work, events
+        // were lost, and still no job slot is left held once the sweep has run.
+        Assert.Equal(0, report.SlotsHeldAtEnd);
+        Assert.Contains(report.Dependencies, d => d.Dependency.StartsWith("ImportDispatcher", StringComparison.Ordinal) && d.InjectedErrors > 0);
         Assert.Equal(200, findings.ImportJobsCreated);
         Assert.Equal(200, findings.ExecutionsStarted);
         Assert.Equal(200, findings.AcceptedByStatus.GetValueOrDefault(StudyStatus.ReadyForAnalysis) + findings.AcceptedByStatus.GetValueOrDefault(StudyStatus.ImportFailed));
