@@ -20,7 +20,9 @@ internal sealed record BatchResponse([property: JsonPropertyName("batchItemFailu
 
 internal sealed record BatchItemFailure([property: JsonPropertyName("itemIdentifier")] string ItemIdentifier);
 
-internal sealed record SweepResponse([property: JsonPropertyName("slots_freed")] int SlotsFreed);
+internal sealed record SweepResponse(
+    [property: JsonPropertyName("slots_freed")] int SlotsFreed,
+    [property: JsonPropertyName("studies_requeued")] int StudiesRequeued);
 
 [JsonSerializable(typeof(SqsEvent))]
 [JsonSerializable(typeof(ScheduledAction))]

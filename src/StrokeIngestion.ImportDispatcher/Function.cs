@@ -13,7 +13,7 @@ namespace StrokeIngestion.ImportDispatcher;
 /// <c>StrokeIngestion.ImportDispatcher::StrokeIngestion.ImportDispatcher.Function::Handle</c>).
 /// Two inputs: an SQS batch from either import queue (answers <c>{"batchItemFailures":[…]}</c>,
 /// the event source mapping keeps those messages), or the sweeper's schedule
-/// <c>{"action":"sweep"}</c> (answers <c>{"slots_freed":n}</c>). Partial: the composition root lives beside it.
+/// <c>{"action":"sweep"}</c> (answers <c>{"slots_freed":n,"studies_requeued":m}</c>). Partial: the composition root lives beside it.
 /// </summary>
 [SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "The Lambda handler string fixes the name Function.")]
 public sealed partial class Function
@@ -22,13 +22,16 @@ public sealed partial class Function
 
     private readonly DispatchBatch _batch;
     private readonly SlotReconciler _reconciler;
+    private readonly StuckStudySweeper? _sweeper;
     private readonly StructuredLog _log;
 
     /// <summary>Wires the function to services built elsewhere (tests, the local sandbox).</summary>
-    public Function(DispatchBatch batch, SlotReconciler reconciler, StructuredLog log)
+    /// <param name="sweeper">Sends stuck QUEUED studies again on each sweep; null: slots only.</param>
+    public Function(DispatchBatch batch, SlotReconciler reconciler, StructuredLog log, StuckStudySweeper? sweeper = null)
     {
         _batch = batch;
         _reconciler = reconciler;
+        _sweeper = sweeper;
         _log = log;
     }
 
@@ -48,8 +51,9 @@ public sealed partial class Function
         if (root.ValueKind == JsonValueKind.Object && root.Deserialize(DispatcherJsonContext.Default.ScheduledAction)?.Action == SweepAction)
         {
             var freed = await _reconciler.ReconcileAsync(CancellationToken.None);
-            _log.Info("Sweep", new LogField("slots_freed", freed.Count));
-            return Encode(new SweepResponse(freed.Count), DispatcherJsonContext.Default.SweepResponse);
+            var requeued = _sweeper is null ? [] : await _sweeper.RequeueAsync(CancellationToken.None);
+            _log.Info("Sweep", new LogField("slots_freed", freed.Count), new LogField("studies_requeued", requeued.Count));
+            return Encode(new SweepResponse(freed.Count, requeued.Count), DispatcherJsonContext.Default.SweepResponse);
         }
 
         _log.Error("Dispatcher input is neither an SQS batch nor a sweep");

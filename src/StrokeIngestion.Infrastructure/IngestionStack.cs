@@ -202,7 +202,8 @@ internal sealed class IngestionStack : Stack
             EndpointPolicy.Allow(["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"], Storage.Bucket.ArnForObjects("*")),
             EndpointPolicy.Allow(["s3:ListBucket"], Storage.Bucket.BucketArn));
         network.AddGatewayEndpoint("DynamoDbEndpoint", "dynamodb",
-            EndpointPolicy.Allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Studies.Table.TableArn));
+            EndpointPolicy.Allow(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Studies.Table.TableArn),
+            EndpointPolicy.Allow(["dynamodb:Query"], $"{Studies.Table.TableArn}/index/{StudyTable.StatusIndexName}"));
         network.AddInterfaceEndpoint("HealthImagingEndpoint", "medical-imaging",
             EndpointPolicy.Allow(["medical-imaging:StartDICOMImportJob", "medical-imaging:GetDICOMImportJob"], Datastore.DatastoreArn));
         network.AddInterfaceEndpoint("StepFunctionsEndpoint", "states",
@@ -231,6 +232,8 @@ internal sealed class IngestionStack : Stack
         role.AddToPolicy(ListUnder("ListImportCopies", UploadStorage.ImportInputPrefix));
         // The sweep asks HealthImaging about jobs holding a slot.
         role.AddToPolicy(Allow("ReadImportJob", ["medical-imaging:GetDICOMImportJob"], Datastore.DatastoreArn));
+        // The sweep finds studies stuck QUEUED through the status index (keys only, no PHI).
+        role.AddToPolicy(Allow("FindStuckStudies", ["dynamodb:Query"], $"{Studies.Table.TableArn}/index/{StudyTable.StatusIndexName}"));
         Queues.ConnectDispatcher(ImportDispatcher.Function, role);
         NagSuppressions.DefaultPolicyOf(role).SuppressNag(
             "AwsSolutions-IAM5",

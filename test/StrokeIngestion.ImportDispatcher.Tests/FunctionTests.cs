@@ -126,7 +126,7 @@ public sealed class FunctionTests
 
         using var output = await Function().Handle(new MemoryStream("{\"action\":\"sweep\"}"u8.ToArray()));
 
-        Assert.Equal("{\"slots_freed\":1}", Read(output));
+        Assert.Equal("{\"slots_freed\":1,\"studies_requeued\":0}", Read(output));
     }
 
     [Fact]

@@ -208,6 +208,8 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
             Sorted(
                 "Allow dynamodb:GetItem {StudyMetadataTable.Arn}",
                 "Allow dynamodb:PutItem {StudyMetadataTable.Arn}",
+                // The sweep finds studies stuck QUEUED through the keys-only status index.
+                "Allow dynamodb:Query {StudyMetadataTable.Arn}/index/status-index",
                 "Allow dynamodb:UpdateItem {StudyMetadataTable.Arn}",
                 "Allow iam:PassRole {" + importRole + """.Arn} if {"StringEquals":{"iam:PassedToService":"medical-imaging.amazonaws.com"}}""",
                 $"Allow logs:CreateLogStream {{{logs}.Arn}}",
@@ -229,6 +231,9 @@ public sealed class IngestionStackTests(DefaultStackFixture stack, CustomizedSta
                 $"Allow sqs:GetQueueAttributes {{{urgent}.Arn}}",
                 $"Allow sqs:ReceiveMessage {{{routine}.Arn}}",
                 $"Allow sqs:ReceiveMessage {{{urgent}.Arn}}",
+                // A study refused for capacity ten times, or stuck QUEUED, is sent again.
+                $"Allow sqs:SendMessage {{{routine}.Arn}}",
+                $"Allow sqs:SendMessage {{{urgent}.Arn}}",
                 $"Allow states:StartExecution {{{machine}}}",
                 "Allow xray:PutTelemetryRecords *",
                 "Allow xray:PutTraceSegments *"),

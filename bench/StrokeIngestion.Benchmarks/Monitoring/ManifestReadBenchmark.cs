@@ -224,6 +224,9 @@ public class ManifestReadBenchmark
 
         public Task<Study?> GetAsync(StudyId id, CancellationToken cancellationToken) => _study;
 
+        public Task<IReadOnlyList<StudyId>> ListStaleAsync(string status, DateTimeOffset updatedBefore, int limit, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<StudyId>>([]);
+
         public Task<bool> TryUpdateAsync(StudyId id, StudyUpdate update, IReadOnlyCollection<string> expectedStatuses, CancellationToken cancellationToken) => _updated;
     }
 }

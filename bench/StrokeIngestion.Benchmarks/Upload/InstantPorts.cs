@@ -93,6 +93,9 @@ internal sealed class BoundedStudyStore : IStudyStore
         }
     }
 
+    public Task<IReadOnlyList<StudyId>> ListStaleAsync(string status, DateTimeOffset updatedBefore, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<StudyId>>([]);
+
     public Task<bool> TryUpdateAsync(StudyId id, StudyUpdate update, IReadOnlyCollection<string> expectedStatuses, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -18,12 +18,15 @@ public sealed class SlotReconciler
     private readonly AdmissionController _admission;
     private readonly IStudyStore _studies;
     private readonly IImportService _imports;
+    private readonly TimeSpan _startGrace;
 
-    public SlotReconciler(AdmissionController admission, IStudyStore studies, IImportService imports)
+    /// <param name="startGrace">Default <see cref="StartGrace"/>; the sandbox scales it with its clock.</param>
+    public SlotReconciler(AdmissionController admission, IStudyStore studies, IImportService imports, TimeSpan? startGrace = null)
     {
         _admission = admission;
         _studies = studies;
         _imports = imports;
+        _startGrace = startGrace ?? StartGrace;
     }
 
     /// <summary>Frees the slots of holders whose import has ended, never started or whose study is gone.</summary>
@@ -39,7 +42,7 @@ public sealed class SlotReconciler
         {
             // No job after the grace period: the dispatch died before StartDICOMImportJob
             // answered; the message comes back and takes a slot again.
-            return study is not null && heldFor < StartGrace;
+            return study is not null && heldFor < _startGrace;
         }
 
         var job = await _imports.GetImportJobAsync(study.DatastoreId, jobId, cancellationToken);

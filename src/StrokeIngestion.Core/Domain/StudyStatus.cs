@@ -29,9 +29,10 @@ public static class StudyStatus
     /// <summary>
     /// Statuses the monitor may move forward from. UPLOAD_FAILED is among them because the
     /// upload handler may have lost its final write after the import and workflow started:
-    /// when a workflow exists, what the import job says is the truth.
+    /// when a workflow exists, what the import job says is the truth. QUEUED likewise: a workflow
+    /// runs only once a job started, so a study still QUEUED has lost its IMPORTING write.
     /// </summary>
-    public static readonly IReadOnlyList<string> Monitorable = [Received, Importing, UploadFailed];
+    public static readonly IReadOnlyList<string> Monitorable = [Received, Queued, Importing, UploadFailed];
 
     public static bool IsTerminal(string status) => Terminal.Contains(status);
 }

@@ -20,4 +20,10 @@ public interface IStudyStore
     /// one of <paramref name="expectedStatuses"/>; false (and nothing written) otherwise.
     /// </summary>
     Task<bool> TryUpdateAsync(StudyId id, StudyUpdate update, IReadOnlyCollection<string> expectedStatuses, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> studies in <paramref name="status"/> whose last update is
+    /// older than <paramref name="updatedBefore"/>, oldest first (the table's status index).
+    /// </summary>
+    Task<IReadOnlyList<StudyId>> ListStaleAsync(string status, DateTimeOffset updatedBefore, int limit, CancellationToken cancellationToken);
 }

@@ -59,6 +59,8 @@ internal sealed class ImportQueues : Construct
     /// <summary>What the event source mappings and the dispatcher need to consume the queues.</summary>
     public static readonly string[] ConsumeActions =
     [
+        // SendMessage: the dispatcher sends again a study refused for capacity ten times, and the sweep a stuck one.
+        "sqs:SendMessage",
         "sqs:ReceiveMessage",
         "sqs:DeleteMessage",
         "sqs:ChangeMessageVisibility",

@@ -55,6 +55,7 @@ internal sealed class ImportWorkflow : Construct
 
     // Status strings of the study record (Core's StudyStatus); a test keeps them in step.
     public const string StatusReceived = "RECEIVED";
+    public const string StatusQueued = "QUEUED";
     public const string StatusImporting = "IMPORTING";
     public const string StatusUploadFailed = "UPLOAD_FAILED";
     public const string StatusReadyForAnalysis = "READY_FOR_ANALYSIS";
@@ -511,7 +512,7 @@ internal sealed class ImportWorkflow : Construct
             UpdateExpression = "SET #status = :status, #failure_reason = :failure_reason, #updated_at = :updated_at",
             // Never overwrite an outcome another writer (monitor, backstop) already recorded; the
             // statuses are the ones the monitor may move on from (StudyStatus.Monitorable).
-            ConditionExpression = "#status IN (:received, :importing, :upload_failed)",
+            ConditionExpression = "#status IN (:received, :queued, :importing, :upload_failed)",
             ExpressionAttributeNames = new Dictionary<string, string>
             {
                 ["#status"] = "status",
@@ -524,6 +525,7 @@ internal sealed class ImportWorkflow : Construct
                 [":failure_reason"] = DynamoAttributeValue.FromString(reason),
                 [":updated_at"] = DynamoAttributeValue.FromString(JsonPath.StateEnteredTime),
                 [":received"] = DynamoAttributeValue.FromString(StatusReceived),
+                [":queued"] = DynamoAttributeValue.FromString(StatusQueued),
                 [":importing"] = DynamoAttributeValue.FromString(StatusImporting),
                 [":upload_failed"] = DynamoAttributeValue.FromString(StatusUploadFailed),
             },

@@ -19,6 +19,11 @@ internal sealed class StudyTable : Construct
     public const string PatientIndexPartitionKey = "patient_id";
     public const string PatientIndexSortKey = "upload_timestamp";
 
+    /// <summary>Studies by status and last update, keys only: the dispatcher's sweep finds studies stuck QUEUED with it.</summary>
+    public const string StatusIndexName = "status-index";
+    public const string StatusIndexPartitionKey = "status";
+    public const string StatusIndexSortKey = "updated_at";
+
     /// <summary>Never change: renaming the logical id would replace the table.</summary>
     public const string TableLogicalId = "StudyMetadataTable";
 
@@ -52,6 +57,13 @@ internal sealed class StudyTable : Construct
             PartitionKey = new DynamoAttribute { Name = PatientIndexPartitionKey, Type = AttributeType.STRING },
             SortKey = new DynamoAttribute { Name = PatientIndexSortKey, Type = AttributeType.STRING },
             ProjectionType = ProjectionType.ALL,
+        });
+        Table.AddGlobalSecondaryIndex(new GlobalSecondaryIndexProps
+        {
+            IndexName = StatusIndexName,
+            PartitionKey = new DynamoAttribute { Name = StatusIndexPartitionKey, Type = AttributeType.STRING },
+            SortKey = new DynamoAttribute { Name = StatusIndexSortKey, Type = AttributeType.STRING },
+            ProjectionType = ProjectionType.KEYS_ONLY,
         });
         Table.DefaultChildAs<CfnTable>().OverrideLogicalId(TableLogicalId);
 

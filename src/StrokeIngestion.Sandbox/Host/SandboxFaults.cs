@@ -107,9 +107,9 @@ internal sealed record SandboxFaults
             },
             Dispatcher = new LambdaFaults
             {
-                ThrottleRate = rate / 4,
-                CrashRate = rate / 4,
-                CrashAfterRunRate = rate / 4,
+                ThrottleRate = rate / 3,
+                CrashRate = rate / 3,
+                CrashAfterRunRate = rate / 3,
                 LatencyRate = rate,
                 MinLatency = minLatency,
                 MaxLatency = maxLatency,

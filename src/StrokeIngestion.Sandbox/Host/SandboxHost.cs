@@ -448,8 +448,9 @@ internal sealed class SandboxHost : IAsyncDisposable
         var built = ImportDispatcher.CompositionRoot.Create(
             new EnvironmentReader(FunctionEnvironment(dispatcherFunction, endpoints, options, dispatcherSqs)),
             log,
-            DispatchBatch.DefaultHoldBudget * Math.Min(options.TimeScale, options.TimeoutScale));
-        var dispatcher = new ImportDispatcher.Function(built.Batch, built.Reconciler, log);
+            DispatchBatch.DefaultHoldBudget * Math.Min(options.TimeScale, options.TimeoutScale),
+            options.TimeScale);
+        var dispatcher = new ImportDispatcher.Function(built.Batch, built.Reconciler, log, built.Sweeper);
         var invokeDispatcher = LambdaRuntimeConsole.PerInvocation(dispatcher.Handle);
         var faulting = new FaultingLambda((input, _) => invokeDispatcher(input), options.Faults?.Dispatcher ?? LambdaFaults.None, (options.Faults?.Seed ?? 0) + 7);
         Func<Stream, Task<Stream>> invoke = input => faulting.InvokeAsync(input, CancellationToken.None);

@@ -69,6 +69,17 @@ internal sealed class InMemoryStudyStore : IStudyStore, IImportEventStore
         }
     }
 
+    public Task<IReadOnlyList<StudyId>> ListStaleAsync(string status, DateTimeOffset updatedBefore, int limit, CancellationToken cancellationToken)
+    {
+        var before = Timestamps.Format(updatedBefore);
+        IReadOnlyList<StudyId> stale = [.. _items.Values
+            .Where(s => s.Status == status && string.CompareOrdinal(s.UpdatedAt, before) < 0)
+            .OrderBy(s => s.UpdatedAt, StringComparer.Ordinal)
+            .Take(limit)
+            .Select(s => s.StudyId)];
+        return Task.FromResult(stale);
+    }
+
     public Task<bool> TryUpdateAsync(StudyId id, StudyUpdate update, IReadOnlyCollection<string> expectedStatuses, CancellationToken cancellationToken)
     {
         BeforeUpdate?.Invoke(this);

@@ -140,6 +140,6 @@ public sealed class ImportMonitorServiceWorkflowEndTests
         await service.RecordWorkflowEndAsync(ExecutionName, "TIMED_OUT", CancellationToken.None);
 
         Assert.NotNull(expected);
-        Assert.Equal([StudyStatus.Importing, StudyStatus.Received, StudyStatus.UploadFailed], expected.Order(StringComparer.Ordinal));
+        Assert.Equal([StudyStatus.Importing, StudyStatus.Queued, StudyStatus.Received, StudyStatus.UploadFailed], expected.Order(StringComparer.Ordinal));
     }
 }

@@ -260,7 +260,7 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack, CustomizedSta
               "TableName": "{StudyMetadataTable}",
               "Key": { "study_id": { "S.$": "$.study_id" } },
               "UpdateExpression": "SET #status = :status, #failure_reason = :failure_reason, #updated_at = :updated_at",
-              "ConditionExpression": "#status IN (:received, :importing, :upload_failed)",
+              "ConditionExpression": "#status IN (:received, :queued, :importing, :upload_failed)",
               "ExpressionAttributeNames": {
                 "#status": "status",
                 "#failure_reason": "failure_reason",
@@ -271,6 +271,7 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack, CustomizedSta
                 ":failure_reason": { "S": "{{reason}}" },
                 ":updated_at": { "S.$": "$$.State.EnteredTime" },
                 ":received": { "S": "RECEIVED" },
+                ":queued": { "S": "QUEUED" },
                 ":importing": { "S": "IMPORTING" },
                 ":upload_failed": { "S": "UPLOAD_FAILED" }
               }
@@ -368,11 +369,12 @@ public sealed class ImportWorkflowTests(DefaultStackFixture stack, CustomizedSta
     public void StatusValues_ShouldBeTheOnesCoreWrites()
     {
         Assert.Equal(StudyStatus.Received, ImportWorkflow.StatusReceived);
+        Assert.Equal(StudyStatus.Queued, ImportWorkflow.StatusQueued);
         Assert.Equal(StudyStatus.Importing, ImportWorkflow.StatusImporting);
         Assert.Equal(StudyStatus.UploadFailed, ImportWorkflow.StatusUploadFailed);
         Assert.Equal(
             StudyStatus.Monitorable.Order(StringComparer.Ordinal),
-            new[] { ImportWorkflow.StatusReceived, ImportWorkflow.StatusImporting, ImportWorkflow.StatusUploadFailed }.Order(StringComparer.Ordinal));
+            new[] { ImportWorkflow.StatusReceived, ImportWorkflow.StatusQueued, ImportWorkflow.StatusImporting, ImportWorkflow.StatusUploadFailed }.Order(StringComparer.Ordinal));
         Assert.Equal(StudyStatus.ReadyForAnalysis, ImportWorkflow.StatusReadyForAnalysis);
         Assert.Equal(StudyStatus.ImportFailed, ImportWorkflow.StatusImportFailed);
         Assert.Equal(StudyStatus.ImportTimedOut, ImportWorkflow.StatusImportTimedOut);

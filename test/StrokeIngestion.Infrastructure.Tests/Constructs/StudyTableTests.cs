@@ -17,7 +17,7 @@ public sealed class StudyTableTests(DefaultStackFixture stack)
     }
 
     [Fact]
-    public void Table_ShouldBeKeyedByStudyIdWithThePatientIndex()
+    public void Table_ShouldBeKeyedByStudyIdWithThePatientIndexAndAKeysOnlyStatusIndex()
     {
         stack.Template.HasResourceProperties("AWS::DynamoDB::Table", Obj(
             ("TableName", "stroke-detection-ai-study-metadata"),
@@ -25,13 +25,22 @@ public sealed class StudyTableTests(DefaultStackFixture stack)
             ("AttributeDefinitions", Arr(
                 Obj(("AttributeName", "study_id"), ("AttributeType", "S")),
                 Obj(("AttributeName", "patient_id"), ("AttributeType", "S")),
-                Obj(("AttributeName", "upload_timestamp"), ("AttributeType", "S")))),
-            ("GlobalSecondaryIndexes", Arr(Obj(
-                ("IndexName", "patient-index"),
-                ("KeySchema", Arr(
-                    Obj(("AttributeName", "patient_id"), ("KeyType", "HASH")),
-                    Obj(("AttributeName", "upload_timestamp"), ("KeyType", "RANGE")))),
-                ("Projection", Obj(("ProjectionType", "ALL"))))))));
+                Obj(("AttributeName", "upload_timestamp"), ("AttributeType", "S")),
+                Obj(("AttributeName", "status"), ("AttributeType", "S")),
+                Obj(("AttributeName", "updated_at"), ("AttributeType", "S")))),
+            ("GlobalSecondaryIndexes", Arr(
+                Obj(
+                    ("IndexName", "patient-index"),
+                    ("KeySchema", Arr(
+                        Obj(("AttributeName", "patient_id"), ("KeyType", "HASH")),
+                        Obj(("AttributeName", "upload_timestamp"), ("KeyType", "RANGE")))),
+                    ("Projection", Obj(("ProjectionType", "ALL")))),
+                Obj(
+                    ("IndexName", "status-index"),
+                    ("KeySchema", Arr(
+                        Obj(("AttributeName", "status"), ("KeyType", "HASH")),
+                        Obj(("AttributeName", "updated_at"), ("KeyType", "RANGE")))),
+                    ("Projection", Obj(("ProjectionType", "KEYS_ONLY"))))))));
     }
 
     [Fact]

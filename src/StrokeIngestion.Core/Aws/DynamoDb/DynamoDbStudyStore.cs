@@ -30,6 +30,9 @@ internal sealed class DynamoDbStudyStore : IStudyStore, IImportEventStore
         throttlingCodes: ["ProvisionedThroughputExceededException", "RequestLimitExceeded", "RequestLimitExceededException"],
         transientCodes: ["InternalServerErrorException", "ServiceUnavailableException", "TransactionConflictException"]);
 
+    /// <summary>The table's index by status and last update (keys only), the sweep's way to find stuck studies.</summary>
+    public const string StatusIndexName = "status-index";
+
     private readonly IAmazonDynamoDB _dynamoDb;
     private readonly string _tableName;
 
@@ -85,6 +88,44 @@ internal sealed class DynamoDbStudyStore : IStudyStore, IImportEventStore
 
         // SDK v4 answers a missing key with Item == null; an empty map means the same.
         return response.Item is { Count: > 0 } item ? StudyItem.FromItem(item) : null;
+    }
+
+    public async Task<IReadOnlyList<StudyId>> ListStaleAsync(string status, DateTimeOffset updatedBefore, int limit, CancellationToken cancellationToken)
+    {
+        QueryResponse response;
+        try
+        {
+            response = await _dynamoDb.QueryAsync(
+                new QueryRequest
+                {
+                    TableName = _tableName,
+                    IndexName = StatusIndexName,
+                    KeyConditionExpression = "#status = :status AND #updated_at < :before",
+                    ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = StudyItem.Status, ["#updated_at"] = StudyItem.UpdatedAt },
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":status"] = StudyItem.S(status),
+                        [":before"] = StudyItem.S(Timestamps.Format(updatedBefore)),
+                    },
+                    Limit = limit,
+                },
+                cancellationToken);
+        }
+        catch (Exception error) when (SdkErrorTranslator.ShouldTranslate(error, cancellationToken))
+        {
+            throw ErrorTranslator.Translate("Query", error);
+        }
+
+        var ids = new List<StudyId>();
+        foreach (var item in response.Items ?? [])
+        {
+            if (item.TryGetValue(StudyItem.StudyId, out var value) && StudyId.TryParse(value.S, out var id))
+            {
+                ids.Add(id);
+            }
+        }
+
+        return ids;
     }
 
     public async Task<bool> TryUpdateAsync(StudyId id, StudyUpdate update, IReadOnlyCollection<string> expectedStatuses, CancellationToken cancellationToken)
