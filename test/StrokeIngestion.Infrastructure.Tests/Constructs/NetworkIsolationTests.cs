@@ -143,8 +143,8 @@ public sealed class NetworkIsolationTests(DefaultStackFixture none, IsolatedStac
             [
                 "Allow dynamodb:GetItem {StudyMetadataTable.Arn}" + Account,
                 "Allow dynamodb:PutItem {StudyMetadataTable.Arn}" + Account,
-                "Allow dynamodb:UpdateItem {StudyMetadataTable.Arn}" + Account,
                 "Allow dynamodb:Query {StudyMetadataTable.Arn}/index/status-index" + Account,
+                "Allow dynamodb:UpdateItem {StudyMetadataTable.Arn}" + Account,
             ],
             policies["dynamodb"]);
         Assert.Equal(
