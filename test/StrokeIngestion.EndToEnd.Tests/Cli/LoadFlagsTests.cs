@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace StrokeIngestion.EndToEnd.Tests.Cli;
 
 /// <summary>The load verb's flags: a bad value exits 2 before anything starts, naming the flag.</summary>
@@ -15,46 +13,22 @@ public sealed class LoadFlagsTests
     [InlineData("--deadline", "Infinity", "a non-negative number")]
     public async Task Load_WhenAFlagHasABadValue_ShouldExit2NamingTheFlag(string flag, string value, string expected)
     {
-        // Arrange
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "StrokeIngestion.Sandbox.dll"));
-        start.ArgumentList.Add("load");
-        start.ArgumentList.Add(flag);
-        start.ArgumentList.Add(value);
-
         // Act
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        await stdout;
+        var (exitCode, stderr) = await SandboxCli.RunAsync("load", flag, value);
 
         // Assert
-        Assert.Equal(2, process.ExitCode);
+        Assert.Equal(2, exitCode);
         Assert.StartsWith($"sandbox load: {flag} needs {expected}.", stderr, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task ProveFaults_WhenGivenALoadOnlyFlag_ShouldExit2()
     {
-        // Arrange
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "StrokeIngestion.Sandbox.dll"));
-        start.ArgumentList.Add("prove-faults");
-        start.ArgumentList.Add("--over");
-        start.ArgumentList.Add("60");
-
         // Act
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        await stdout;
+        var (exitCode, stderr) = await SandboxCli.RunAsync("prove-faults", "--over", "60");
 
         // Assert
-        Assert.Equal(2, process.ExitCode);
+        Assert.Equal(2, exitCode);
         Assert.StartsWith("sandbox prove-faults: unknown option --over", stderr, StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace StrokeIngestion.EndToEnd.Tests.Cli;
 
 /// <summary>The sandbox's quota flags: a bad value stops it before anything starts, naming the flag.</summary>
@@ -15,22 +13,11 @@ public sealed class QuotaFlagsTests
     [InlineData("--import-seconds-per-file", "NaN", "a non-negative number")]
     public async Task Sandbox_WhenAQuotaFlagHasABadValue_ShouldExit2NamingTheFlag(string flag, string value, string expected)
     {
-        // Arrange
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "StrokeIngestion.Sandbox.dll"));
-        start.ArgumentList.Add(flag);
-        start.ArgumentList.Add(value);
-
         // Act
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(timeout.Token);
-        await stdout;
+        var (exitCode, stderr) = await SandboxCli.RunAsync(flag, value);
 
         // Assert
-        Assert.Equal(2, process.ExitCode);
+        Assert.Equal(2, exitCode);
         Assert.StartsWith($"sandbox: {flag} needs {expected}.", stderr, StringComparison.Ordinal);
     }
 }

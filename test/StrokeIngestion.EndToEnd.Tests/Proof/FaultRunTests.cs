@@ -17,7 +17,7 @@ public sealed class FaultRunTests(ITestOutputHelper output)
     {
         // Arrange: 25% nominal, so that the rate each dependency actually sees stays above 20%.
         var sandbox = await ProofSandbox.PrepareAsync();
-        var options = new FaultRunOptions { Uploads = 200, FaultRate = 0.25, FailedImports = 5, Deadline = TimeSpan.FromMinutes(3) };
+        var options = new FaultRunOptions { Uploads = 200, FaultRate = 0.25, FailedImports = 5, Deadline = TimeSpan.FromMinutes(5) };
         using var log = new StringWriter();
         FaultRunReport report;
         try
