@@ -89,8 +89,9 @@ public sealed class SandboxIdempotencyTests
     {
         var host = _sandbox.Host;
         var studyId = Assert.Single(answers.Select(a => a.Body.GetProperty("study_id").GetString()).Distinct()) ?? string.Empty;
-        // A racing answer may find the study queued behind its twin (import_job_id null); any job named is the one job.
-        Assert.Single(answers.Select(a => a.Body.GetProperty("import_job_id").GetString()).OfType<string>().Distinct());
+        // An answer may say the study is queued (import_job_id null: capacity was taken, here by a
+        // twin or by another test's study); any job an answer names is the one job.
+        Assert.InRange(answers.Select(a => a.Body.GetProperty("import_job_id").GetString()).OfType<string>().Distinct().Count(), 0, 1);
         var record = await _sandbox.WaitForTerminalStudyAsync(studyId);
         await _sandbox.WaitForExecutionAsync(SandboxFixture.Text(record, "execution_arn"));
         var after = await _sandbox.SideEffectsAsync();
